@@ -576,6 +576,7 @@ def save_evolution_gif(path, X_COORDS, snapshots, history):
     title = axis.set_title(" ", animated=True)
     axis.set_ylim(-1.1, 1.1)
     axis.set_xlabel("x")
+    fig.tight_layout()
     fig.canvas.draw()
     background = fig.canvas.copy_from_bbox(fig.bbox)
     frames, palette = [], None
