@@ -820,7 +820,7 @@ def run_training(args, out):
 
     # 6. Contemplare il risultato
     if code != EXIT_DIVERGED:
-        sample = generate(generator, 1, rng=rng)[0]
+        sample = generate(generator, 1)[0]
         written.append(save_figure(plot_sample(X_COORDS, sample), out / "sample.png"))
     if history:
         written.append(save_text(history_csv(history), out / "history.csv"))

@@ -10,6 +10,9 @@ two, so a machine that slows down or speeds up affects both alike.
 - project: `sine_gan.fake_curves` (`predict_on_batch`) and float32 arrays,
   through the same `discriminator_step` and `generator_step` the script runs.
 
+It also times the sinusoid score that the training loop computes once per
+epoch, against the epoch's steps.
+
 Run: python benchmarks/step_time.py [--steps 300] [--rounds 5]
 """
 
@@ -86,6 +89,20 @@ def main():
         print(f"{name:>8}: median {median[name]:7.2f} ms/step "
               f"(min {min(t):.2f}, max {max(t):.2f}); 4,096 steps = {median[name] * 4.096:.1f} s")
     print(f"   ratio: the project's step is {median['slides'] / median['project']:.1f}x faster")
+
+    # The sinusoid score that train_gan adds after every epoch.
+    g = versions["project"][1][0]
+    probe = np.random.default_rng(0).uniform(-1, 1, (sine_gan.PROBE_SIZE, 64)).astype("float32")
+    x = np.linspace(sine_gan.X_MIN, sine_gan.X_MAX, sine_gan.TRAIN_LEN)
+    scoring = []
+    for _ in range(20):
+        start = time.perf_counter()
+        sine_gan.sine_fit(sine_gan.fake_curves(g, probe), x)
+        scoring.append((time.perf_counter() - start) * 1000)
+    per_epoch = statistics.median(scoring)
+    epoch = median["project"] * (TRAIN_SIZE // BATCH)
+    print(f"scoring: {per_epoch:.1f} ms per epoch ({sine_gan.PROBE_SIZE} curves), "
+          f"{per_epoch / epoch:.1%} of an epoch's {epoch / 1000:.2f} s of steps")
 
 
 if __name__ == "__main__":

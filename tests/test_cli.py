@@ -11,6 +11,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from PIL import Image
 
 import sine_gan
 from conftest import ROOT, SCRIPT, TRAINING_FILES, assert_png, run_cli
@@ -32,6 +33,8 @@ def test_short_run_writes_every_file(short_run):
         if name.endswith(".png"):
             assert_png(out / name)
     assert (out / "evolution.gif").read_bytes()[:6] == b"GIF89a"
+    with Image.open(out / "evolution.gif") as gif:
+        assert gif.n_frames == 3  # one frame per epoch
     g = keras.saving.load_model(out / "generator.keras", compile=False)
     d = keras.saving.load_model(out / "discriminator.keras", compile=False)
     assert g.count_params() == 37248 and d.count_params() == 8385
@@ -48,6 +51,7 @@ def test_short_run_writes_every_file(short_run):
 
 def test_generate_draws_curves_from_a_saved_generator(short_run, tmp_path):
     out, _ = short_run
+    (tmp_path / "mine.txt").write_text("not the run's")
     result = run_cli("--generate", 5, "--model", out / "generator.keras", "--out", tmp_path)
     assert result.returncode == 0, result.stderr
     rows = list(csv.reader((tmp_path / "generated.csv").open()))
@@ -56,7 +60,8 @@ def test_generate_draws_curves_from_a_saved_generator(short_run, tmp_path):
     assert np.abs(np.array(rows[1:], dtype=float)).max() <= 1.0
     assert_png(tmp_path / "generated.png")
     assert "median R²" in result.stdout
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["generated.csv", "generated.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["generated.csv", "generated.png", "mine.txt"]
+    assert (tmp_path / "mine.txt").read_text() == "not the run's"
 
 
 def bad_model_files(tmp_path, short_run):

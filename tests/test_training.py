@@ -85,3 +85,22 @@ def test_a_nan_loss_stops_training_at_once_and_names_the_step(seeded):
     result = sine_gan.train_gan(g, d, gan, X_COORDS, X_TRAIN, NOISE, epochs=3)
     assert result["stopped"].startswith("training diverged at epoch 0, step 0")
     assert result["history"] == []
+
+
+def test_float32_inputs_train_exactly_like_the_slides_float64():
+    """Deviation 6 in the README: float32 arrays change no number."""
+    np.random.seed(0)
+    _, X_TRAIN = sine_gan.make_dataset()
+    noise = np.random.uniform(-1, 1, (64, 64))
+    x64 = np.concatenate((X_TRAIN[:64].astype("float64"), noise))
+    y64 = np.concatenate((np.ones(64), np.zeros(64)))
+    results = []
+    for x, y in [(x64, y64), (x64.astype("float32"), y64.astype("float32"))]:
+        sine_gan.seed_everything(3)
+        d = sine_gan.build_discriminator()
+        logs = [d.train_on_batch(x, y) for _ in range(3)]
+        results.append((logs, d.get_weights()))
+    (logs64, w64), (logs32, w32) = results
+    assert logs64 == logs32
+    for a, b in zip(w64, w32):
+        np.testing.assert_array_equal(a, b)
