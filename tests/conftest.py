@@ -43,6 +43,19 @@ def run_cli(*args, timeout=300, **kwargs):
     )
 
 
+def run_cli_many(arg_lists, timeout=300):
+    """Run several CLIs at once (each waits mostly on TensorFlow's import)."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    procs = [subprocess.Popen([sys.executable, str(SCRIPT), *map(str, args)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+             for args in arg_lists]
+    results = []
+    for args, proc in zip(arg_lists, procs):
+        out, err = proc.communicate(timeout=timeout)
+        results.append(subprocess.CompletedProcess(args, proc.returncode, out, err))
+    return results
+
+
 def assert_png(path):
     data = Path(path).read_bytes()
     assert data[:8] == PNG_SIGNATURE, f"{path} is not a PNG"

@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -14,7 +13,7 @@ import pytest
 from PIL import Image
 
 import sine_gan
-from conftest import ROOT, SCRIPT, TRAINING_FILES, assert_png, run_cli
+from conftest import ROOT, SCRIPT, TRAINING_FILES, assert_png, run_cli, run_cli_many
 
 
 @pytest.fixture(scope="module")
@@ -64,33 +63,8 @@ def test_generate_draws_curves_from_a_saved_generator(short_run, tmp_path):
     assert (tmp_path / "mine.txt").read_text() == "not the run's"
 
 
-def bad_model_files(tmp_path, short_run):
-    out, _ = short_run
-    text = tmp_path / "notes.txt"
-    text.write_text("hello")
-    corrupt = tmp_path / "corrupt.keras"
-    corrupt.write_bytes(b"PK\x03\x04 not really a zip")
-    truncated = tmp_path / "truncated.keras"
-    truncated.write_bytes((out / "generator.keras").read_bytes()[:5000])
-    return {
-        "missing": (tmp_path / "nope.keras", "no such file"),
-        "not keras": (text, "not a .keras model file"),
-        "corrupt": (corrupt, "corrupt"),
-        "truncated": (truncated, "corrupt"),
-        "a discriminator": (out / "discriminator.keras", "not a generator"),
-    }
-
-
-@pytest.mark.parametrize("case", ["missing", "not keras", "corrupt", "truncated", "a discriminator"])
-def test_bad_model_gets_one_clear_line(case, short_run, tmp_path):
-    path, reason = bad_model_files(tmp_path, short_run)[case]
-    result = run_cli("--generate", 3, "--model", path, "--out", tmp_path / "o")
-    assert result.returncode == 2
-    assert str(path) in result.stderr and reason in result.stderr
-    assert "Traceback" not in result.stderr + result.stdout
-
-
-@pytest.mark.parametrize("args, message", [
+BAD_MODEL_CASES = ["missing", "not keras", "corrupt", "truncated", "a discriminator"]
+BAD_NUMBER_CASES = [
     (["--epochs", "-1"], "--epochs"),
     (["--epochs", "2.5"], "whole number"),
     (["--pretrain-epochs", "many"], "whole number"),
@@ -98,9 +72,47 @@ def test_bad_model_gets_one_clear_line(case, short_run, tmp_path):
     (["--generate", "3"], "needs --model"),
     (["--seed", "-4"], "--seed"),
     (["--bogus"], "unrecognized"),
-])
-def test_bad_numbers_get_a_usage_error(args, message):
-    result = run_cli(*args)
+]
+
+
+@pytest.fixture(scope="module")
+def bad_runs(short_run, tmp_path_factory):
+    """Every bad-input case of this file, run at once in separate processes."""
+    out, _ = short_run
+    tmp = tmp_path_factory.mktemp("bad")
+    text = tmp / "notes.txt"
+    text.write_text("hello")
+    corrupt = tmp / "corrupt.keras"
+    corrupt.write_bytes(b"PK\x03\x04 not really a zip")
+    truncated = tmp / "truncated.keras"
+    truncated.write_bytes((out / "generator.keras").read_bytes()[:5000])
+    models = {
+        "missing": (tmp / "nope.keras", "no such file"),
+        "not keras": (text, "not a .keras model file"),
+        "corrupt": (corrupt, "corrupt"),
+        "truncated": (truncated, "corrupt"),
+        "a discriminator": (out / "discriminator.keras", "not a generator"),
+    }
+    cases = {name: ["--generate", 3, "--model", path, "--out", tmp / "o"]
+             for name, (path, _) in models.items()}
+    cases.update({tuple(args): args for args, _ in BAD_NUMBER_CASES})
+    results = dict(zip(cases, run_cli_many(list(cases.values()))))
+    return models, results
+
+
+@pytest.mark.parametrize("case", BAD_MODEL_CASES)
+def test_bad_model_gets_one_clear_line(case, bad_runs):
+    models, results = bad_runs
+    (path, reason), result = models[case], results[case]
+    assert result.returncode == 2
+    assert str(path) in result.stderr and reason in result.stderr
+    assert len(result.stderr.strip().splitlines()[-1]) < 400
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("args, message", BAD_NUMBER_CASES)
+def test_bad_numbers_get_a_usage_error(args, message, bad_runs):
+    result = bad_runs[1][tuple(args)]
     assert result.returncode == 2
     assert "usage:" in result.stderr and message in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
@@ -175,26 +187,35 @@ def strip_times(stdout):
 
 
 def test_same_seed_same_run(tmp_path):
-    runs = []
-    for name in ["a", "b"]:
-        out = tmp_path / name
-        result = run_cli("--epochs", 2, "--pretrain-epochs", 3, "--seed", 11, "--out", out)
+    outs = {name: tmp_path / name for name in "abc"}
+    seeds = {"a": 11, "b": 11, "c": 12}
+    trained = run_cli_many([["--epochs", 2, "--pretrain-epochs", 3, "--seed", seeds[name],
+                             "--out", out] for name, out in outs.items()])
+    for result in trained:
         assert result.returncode == 0, result.stderr
-        gen = run_cli("--generate", 4, "--model", out / "generator.keras", "--seed", 5,
-                      "--out", out / "gen")
-        history = [row[:-1] for row in csv.reader((out / "history.csv").open())]
-        runs.append((strip_times(result.stdout).__str__().replace(str(out), "OUT"), history,
-                     (out / "gen" / "generated.csv").read_text()))
-    assert runs[0] == runs[1]
-    other = run_cli("--epochs", 2, "--pretrain-epochs", 3, "--seed", 12, "--out", tmp_path / "c")
-    assert [row[:-1] for row in csv.reader((tmp_path / "c" / "history.csv").open())] != runs[0][1]
+    generated = run_cli_many([["--generate", 4, "--model", outs[name] / "generator.keras",
+                               "--seed", 5, "--out", outs[name] / "gen"] for name in "ab"])
+    for result in generated:
+        assert result.returncode == 0, result.stderr
+
+    def history(name):  # every column but the wall-clock seconds
+        return [row[:-1] for row in csv.reader((outs[name] / "history.csv").open())]
+
+    def printed(name, result):
+        return [line.replace(str(outs[name]), "OUT") for line in strip_times(result.stdout)]
+
+    assert printed("a", trained[0]) == printed("b", trained[1])
+    assert history("a") == history("b")
+    assert ((outs["a"] / "gen" / "generated.csv").read_text()
+            == (outs["b"] / "gen" / "generated.csv").read_text())
+    assert history("c") != history("a")
 
 
 def test_run_states_seed_versions_and_files(short_run, tmp_path):
     result = run_cli("--epochs", 0, "--pretrain-epochs", 2, "--seed", 3, "--out", tmp_path)
     assert result.returncode == 0, result.stderr
     first = result.stdout.splitlines()[:2]
-    assert first[0] == f"sine-gan: seed 3, outputs in {tmp_path}/"
+    assert first[0] == f"sine-gan: variant slides, seed 3, outputs in {tmp_path}/"
     assert first[1].startswith("versions: python ") and "tensorflow" in first[1]
     assert "Files written:" in result.stdout
     assert (tmp_path / "pretraining.png").exists() and (tmp_path / "generator.keras").exists()
