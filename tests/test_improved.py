@@ -37,7 +37,8 @@ def test_smoothing_output_is_a_frozen_moving_average(seeded):
     z = np.random.default_rng(1).uniform(-1, 1, (5, 64)).astype("float32")
     raw = keras.ops.convert_to_numpy(hidden(z))
     assert raw.shape == (5, 64 + sine_gan.SMOOTH_WIDTH - 1)
-    expected = np.stack([np.convolve(r, np.ones(3) / 3, mode="valid") for r in raw])
+    width = sine_gan.SMOOTH_WIDTH
+    expected = np.stack([np.convolve(r, np.ones(width) / width, mode="valid") for r in raw])
     np.testing.assert_allclose(g.predict_on_batch(z), expected, atol=1e-6)
     gan = sine_gan.build_gan(g, sine_gan.build_discriminator(sine_gan.VARIANTS["improved"]))
     assert smoothing.kernel.path not in {v.path for v in gan.trainable_weights}
