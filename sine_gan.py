@@ -149,8 +149,8 @@ with dropout, and one sigmoid output, the probability that the curve is real.
 def build_discriminator(changes=()):
     """Definizione del discriminatore -- the network that judges curves.
 
-    8,385 parameters. The `Input` layer is not in the slides: Keras 3 needs it
-    to build the model before its first batch, and it changes no number.
+    8,385 parameters. The `Input` layer is not in the slides: with it Keras 3
+    builds the model at once, with the same layers and initializers.
     `changes` adds the front of the improved variant (see "Beyond the slides").
     """
     discriminator = Sequential(name="discriminator")
@@ -719,24 +719,28 @@ def atomic_path(path):
 
 
 def save_figure(fig, path):
+    """Write a figure as PNG, atomically. Returns the path."""
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format=Path(path).suffix[1:], dpi=100)
     return Path(path)
 
 
 def save_text(text, path):
+    """Write a CSV or JSON text, atomically. Returns the path."""
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
 
 
 def save_model(model, path):
+    """Write a `.keras` model, atomically. Returns the path."""
     with atomic_path(path) as tmp:
         model.save(tmp)
     return Path(path)
 
 
 def history_csv(history):
+    """The training history, one row per epoch, as CSV text."""
     out = io.StringIO()
     fields = ["epoch", "d_loss", "d_acc", "g_loss", "g_acc", "median_r2", "share_r2_ge_0.9", "seconds"]
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
@@ -747,6 +751,7 @@ def history_csv(history):
 
 
 def curves_csv(X_COORDS, curves):
+    """Curves as CSV text: the x coordinates as the header, one curve per row."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([f"{x:.6g}" for x in X_COORDS])
@@ -756,6 +761,7 @@ def curves_csv(X_COORDS, curves):
 
 
 def versions():
+    """The versions that a run reports and records in `metrics.json`."""
     return {
         "python": platform.python_version(),
         "tensorflow": tf.__version__,
@@ -770,6 +776,7 @@ def versions():
 
 
 def _count(minimum, maximum):
+    """An argparse type: a whole number from `minimum` to `maximum`."""
     def parse(text):
         try:
             value = int(text)
@@ -783,6 +790,7 @@ def _count(minimum, maximum):
 
 
 def parse_args(argv):
+    """The command line; argparse reports mistakes itself, with exit code 2."""
     parser = argparse.ArgumentParser(
         prog="sine_gan.py",
         description="Train the slides' GAN that draws sinusoids, or draw curves "
