@@ -433,6 +433,7 @@ the tables, and changes the networks in three small, well-known ways, each
 aimed at one defect.
 """
 
+
 @keras.saving.register_keras_serializable(package="sine_gan")
 class MinibatchStd(keras.layers.Layer):
     """Minibatch standard deviation, for mode collapse (Karras et al., 2018).
@@ -452,9 +453,9 @@ class MinibatchStd(keras.layers.Layer):
     discriminator loads in safe mode.
     """
 
-    def __init__(self, group_size=None, **kwargs):
+    def __init__(self, group_size=MBSTD_GROUP, **kwargs):
         super().__init__(**kwargs)
-        self.group_size = group_size or MBSTD_GROUP
+        self.group_size = group_size
 
     def call(self, x):  # x: (batch, points, channels)
         points, channels = x.shape[1], x.shape[2]
@@ -973,7 +974,9 @@ def main(argv=None):
     start = time.perf_counter()
     try:
         out = check_out_dir(args.out)
-        print(f"sine-gan: variant {args.variant}, seed {args.seed}, outputs in {out}/")
+        # The variant shapes training only; --generate takes the saved model as it is.
+        variant = "" if args.generate is not None else f"variant {args.variant}, "
+        print(f"sine-gan: {variant}seed {args.seed}, outputs in {out}/")
         print("versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()), flush=True)
         if args.generate is not None:
             written, code = run_generate(args, out), EXIT_OK

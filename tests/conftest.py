@@ -34,21 +34,26 @@ def seeded():
     sine_gan.seed_everything(7)
 
 
+def _cli(args):
+    """The command line a user types, and an environment that does not buffer output."""
+    return ([sys.executable, str(SCRIPT), *map(str, args)],
+            dict(os.environ, PYTHONUNBUFFERED="1"))
+
+
 def run_cli(*args, timeout=300, **kwargs):
     """Run `python sine_gan.py ARGS` in a subprocess, as a user would."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), *map(str, args)],
-        capture_output=True, text=True, timeout=timeout, env=env, **kwargs,
-    )
+    command, env = _cli(args)
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env,
+                          **kwargs)
 
 
 def run_cli_many(arg_lists, timeout=300):
     """Run several CLIs at once (each waits mostly on TensorFlow's import)."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    procs = [subprocess.Popen([sys.executable, str(SCRIPT), *map(str, args)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-             for args in arg_lists]
+    procs = []
+    for args in arg_lists:
+        command, env = _cli(args)
+        procs.append(subprocess.Popen(command, env=env, text=True,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE))
     results = []
     for args, proc in zip(arg_lists, procs):
         out, err = proc.communicate(timeout=timeout)

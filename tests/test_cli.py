@@ -59,6 +59,7 @@ def test_generate_draws_curves_from_a_saved_generator(short_run, tmp_path):
     assert np.abs(np.array(rows[1:], dtype=float)).max() <= 1.0
     assert_png(tmp_path / "generated.png")
     assert "median R²" in result.stdout
+    assert result.stdout.startswith(f"sine-gan: seed 1, outputs in {tmp_path}/")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["generated.csv", "generated.png", "mine.txt"]
     assert (tmp_path / "mine.txt").read_text() == "not the run's"
 
@@ -211,7 +212,7 @@ def test_same_seed_same_run(tmp_path):
     assert history("c") != history("a")
 
 
-def test_run_states_seed_versions_and_files(short_run, tmp_path):
+def test_run_states_seed_versions_and_files(tmp_path):
     result = run_cli("--epochs", 0, "--pretrain-epochs", 2, "--seed", 3, "--out", tmp_path)
     assert result.returncode == 0, result.stderr
     first = result.stdout.splitlines()[:2]
