@@ -4,9 +4,14 @@ Based on: "Imparare a generare: introduzione alle GAN", Paolo Caressa, PhD
 Description: the slides' GAN, step by step, on Keras 3 and TensorFlow.
 
 A generator learns to turn 64 random numbers into a sinusoid, by trying to
-fool a discriminator that learns to tell real sinusoids from fakes. Each
-section below is one slide of the deck, in the deck's order, with the deck's
-names (`X_TRAIN`, `X_COORDS`, `NOISE`, `ONEZEROS`, ...) and hyperparameters.
+fool a discriminator that learns to tell real sinusoids from fakes.
+
+The first half of this file is the deck: one section per slide, in the deck's
+order, with the deck's names (`X_TRAIN`, `X_COORDS`, `NOISE`, `ONEZEROS`, ...)
+and hyperparameters, closed by `run_slides()`, the deck's six steps. The second
+half, after "Beyond the slides", holds what the deck does not show: the score
+that says how sinusoidal the curves are, the training monitor, the improved
+variant, saving the results and the command line.
 
 Run it with `python sine_gan.py` (under a minute on two CPU cores);
 `python sine_gan.py --help` lists the options.
@@ -21,11 +26,19 @@ import json
 import math
 import os
 import platform
+import re
 import signal
+import stat
 import sys
+import tempfile
 import time
 import zipfile
 from pathlib import Path
+
+if __name__ == "__main__":
+    # Ctrl-C while NumPy loads ends the process at once, without a traceback;
+    # from `main()` on, Ctrl-C is handled and reported in one line.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 # Set before TensorFlow is imported: quiet its start-up chatter, and use its
 # own kernels rather than oneDNN's, which cost more than they save on these
@@ -33,20 +46,11 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
-import matplotlib
-
-if "--show" not in sys.argv[1:]:
-    # Headless by default: PNGs on disk, no window needed.
-    matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 from numpy.random import randint, uniform
 
-import keras
-import tensorflow as tf
-from keras.layers import Dense, Dropout
-from keras.models import Sequential
+# Keras, TensorFlow and Matplotlib are imported where the slides first use
+# them, inside the functions: `python sine_gan.py --help` then answers at once.
 
 """
 ## Constants
@@ -61,18 +65,20 @@ TRAIN_SIZE = 8192  # curves in the training set
 BATCH = 128  # GAN training: half real curves, half generated
 X_MIN, X_MAX = -5.0, 5.0
 Y_MIN, Y_MAX = -1.0, 1.0
+X_COORDS = np.linspace(X_MIN, X_MAX, TRAIN_LEN)
 DIS_DROPOUT = 0.4
 
 BATCH_SIZE = 128  # discriminator pretraining batch
 PRETRAIN_EPOCHS = 32  # the slides' first `EPOCHS`
 EPOCHS = 64  # the slides' second `EPOCHS`
 
-# Labels: 1 for a real sinusoid, 0 for a fake. float32 is what the networks
-# compute in; fixing it keeps Keras's compiled train steps from retracing.
+# float32, not the slides' float64: the networks compute in float32, and a
+# fixed dtype keeps Keras from retracing its compiled train steps.
 ONES = np.ones((BATCH_SIZE // 2), dtype="float32")  # vettore di label 1
 ZEROS = np.zeros((BATCH_SIZE // 2), dtype="float32")  # vettore di label 0
 ONEZEROS = (ONES, ZEROS)
 
+# Beyond the slides: scoring, figures, the improved variant, the command line.
 DEFAULT_SEED = 1
 DEFAULT_OUT = "outputs"
 PROBE_SIZE = 256  # generated curves scored after every epoch
@@ -81,21 +87,27 @@ EVAL_SIZE = 1000  # generated and real curves in the final report
 EVOLUTION_EPOCHS = (1, 2, 4, 8, 16, 32, 64)
 FIT_FREQUENCIES = np.linspace(0.05, 4.0, 791)  # grid step 0.005
 GOOD_R2 = 0.9  # a curve with R^2 >= 0.9 counts as a sinusoid
+SHARE_KEY = f"share_r2_ge_{GOOD_R2}"
+HISTORY_FIELDS = ("epoch", "d_loss", "d_acc", "g_loss", "g_acc", "median_r2", SHARE_KEY, "seconds")
 
-# Beyond the slides: the changes each `--variant` makes to the networks.
-VARIANTS = {
-    "slides": (),
-    "improved": ("conv_front", "minibatch_std", "smooth_output"),
-}
+IMPROVEMENTS = ("conv_front", "minibatch_std", "smooth_output")
 MBSTD_GROUP = 4  # rows per minibatch-std group; 64 real rows = 16 whole groups
-SMOOTH_WIDTH = 5  # points averaged by the generator's smoothing output
+SMOOTH_KERNEL = (1, 4, 6, 4, 1)  # binomial weights of the generator's smoothing
 
-# Exit codes of the command line.
-EXIT_OK, EXIT_DIVERGED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+TRAINING_FILES = (
+    "dataset.png", "pretraining.png", "sample.png", "evolution.png", "evolution.gif",
+    "training_history.png", "frequencies.png", "history.csv", "metrics.json",
+    "generator.keras", "discriminator.keras",
+)
+GENERATE_FILES = ("generated.csv", "generated.png")
+GENERATE_CHUNK = 10_000  # curves generated, checked and written at a time
+GENERATE_SCORED = 10_000  # at most this many generated curves are scored
+MANIFEST = ".sine-gan-files"  # the files sine-gan wrote in an output folder
+LOCK = ".sine-gan.lock"  # held by the run that is using an output folder
 
-
-class UsageError(Exception):
-    """A mistake in what the user asked for: reported in one line, exit 2."""
+# Exit codes of the command line (see the README).
+EXIT_OK, EXIT_DIVERGED, EXIT_USAGE, EXIT_WRITE = 0, 1, 2, 3
+EXIT_BROKEN_PIPE = 128 + 13  # as a shell reports a process killed by SIGPIPE
 
 
 """
@@ -109,26 +121,27 @@ the 64 points of `X_COORDS`.
 def make_dataset():
     """Generazione del dataset -- build the training set of sinusoids.
 
-    Returns `(X_COORDS, X_TRAIN)`. The random draws are the slides', in the
-    slides' order: for each curve one `scale` then one `phase`.
-    `uniform(np.pi)` reads as `uniform(low=np.pi, high=1.0)`, so phases fall
-    in (1, pi]; that is what the slides' code does, so we keep it.
+    The random draws are the slides', in the slides' order: for each curve
+    one `scale` then one `phase`. `uniform(np.pi)` reads as
+    `uniform(low=np.pi, high=1.0)`, so phases fall in (1, pi]; that is what
+    the slides' code does, so we keep it.
     """
-    X_COORDS = np.linspace(X_MIN, X_MAX, TRAIN_LEN)
     X_TRAIN = np.zeros((TRAIN_SIZE, TRAIN_LEN), dtype="float32")
     for i in range(0, TRAIN_SIZE):
         scale = uniform(0.5, 2.0)
         phase = uniform(np.pi)
         # The slides build this row point by point; NumPy does it in one go.
         X_TRAIN[i] = np.sin(scale * X_COORDS + phase)
-    return X_COORDS, X_TRAIN
+    return X_TRAIN
 
 
-def plot_dataset(X_COORDS, X_TRAIN):
+def plot_dataset(X_TRAIN):
     """Visualizziamo il dataset -- draw the first eight curves.
 
     The figure of the slide "Esempi di sinusoidi".
     """
+    import matplotlib.pyplot as plt
+
     fig, axis = plt.subplots(1, 1)
     for i in range(8):
         axis.plot(X_COORDS, X_TRAIN[i])
@@ -139,32 +152,31 @@ def plot_dataset(X_COORDS, X_TRAIN):
 
 
 """
-## Il discriminatore
+## Creiamo il discriminatore
 
 A small dense network: 64 inputs (one curve), two ReLU layers of 64 units
 with dropout, and one sigmoid output, the probability that the curve is real.
 """
 
 
-def build_discriminator(changes=()):
+def build_discriminator():
     """Definizione del discriminatore -- the network that judges curves.
 
     8,385 parameters. The `Input` layer is not in the slides: with it Keras 3
     builds the model at once, with the same layers and initializers.
-    `changes` adds the front of the improved variant (see "Beyond the slides").
     """
+    from keras import Input
+    from keras.layers import Dense, Dropout
+    from keras.models import Sequential
+
     discriminator = Sequential(name="discriminator")
-    discriminator.add(keras.Input(shape=(TRAIN_LEN,)))
-    for layer in discriminator_front(changes):
-        discriminator.add(layer)
+    discriminator.add(Input(shape=(TRAIN_LEN,)))
     discriminator.add(Dense(TRAIN_LEN, activation="relu"))
     discriminator.add(Dropout(DIS_DROPOUT))
     discriminator.add(Dense(SAMPLE_LEN, activation="relu"))
     discriminator.add(Dropout(DIS_DROPOUT))
     discriminator.add(Dense(1, activation="sigmoid"))
-    discriminator.compile(
-        optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"]
-    )
+    discriminator.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
     return discriminator
 
 
@@ -192,13 +204,13 @@ def pretrain_discriminator(discriminator, X_TRAIN, NOISE, epochs=PRETRAIN_EPOCHS
     One `train_on_batch` per epoch, on 64 sinusoids and 64 noise rows, and
     the slides' table. Returns the accuracy of each epoch.
     """
-    y = np.concatenate(ONEZEROS)
     accuracies = []
     print(" epoca | accuratezza ")
     for i in range(epochs):
         # Sceglie BATCH_SIZE//2 indici e li torna in n
         n = randint(0, TRAIN_SIZE, size=BATCH_SIZE // 2)
         x = np.concatenate((X_TRAIN[n], NOISE[n]))
+        y = np.concatenate(ONEZEROS)
         dummy, acc = discriminator.train_on_batch(x, y)
         accuracies.append(acc)
         print(f"    {i:3} |    {acc}")
@@ -207,6 +219,8 @@ def pretrain_discriminator(discriminator, X_TRAIN, NOISE, epochs=PRETRAIN_EPOCHS
 
 def plot_pretraining(accuracies):
     """Output dell'addestramento -- the pretraining table as a curve."""
+    import matplotlib.pyplot as plt
+
     fig, axis = plt.subplots(1, 1)
     axis.plot(range(len(accuracies)), accuracies, marker="o")
     axis.axhline(0.5, color="grey", linestyle="--", label="caso (0.5)")
@@ -219,7 +233,7 @@ def plot_pretraining(accuracies):
 
 
 """
-## Il generatore e la GAN
+## Creazione del generatore
 
 The generator maps a curve of noise to a curve: 64 inputs, 256 hidden units,
 64 `tanh` outputs, so every value lands in [-1, 1] like a sinusoid's. The GAN
@@ -227,21 +241,20 @@ is the generator followed by the frozen discriminator.
 """
 
 
-def build_generator(changes=()):
+def build_generator():
     """Definizione del generatore e della GAN -- the forger, 37,248 parameters.
 
     Compiled with adam and mse as in the slides, though only the GAN trains it.
-    `changes` may add the improved variant's smoothing output.
     """
-    smooth = "smooth_output" in changes
+    from keras import Input
+    from keras.layers import Dense
+    from keras.models import Sequential
+
     generator = Sequential(name="generator")
-    generator.add(keras.Input(shape=(SAMPLE_LEN,)))
+    generator.add(Input(shape=(SAMPLE_LEN,)))
     generator.add(Dense(SAMPLE_LEN, activation="relu"))
     generator.add(Dense(256, activation="relu"))
-    generator.add(Dense(SAMPLE_LEN + (SMOOTH_WIDTH - 1 if smooth else 0), activation="tanh"))
-    if smooth:
-        for layer in smoothing_output():
-            generator.add(layer)
+    generator.add(Dense(SAMPLE_LEN, activation="tanh"))
     generator.compile(optimizer="adam", loss="mse", metrics=["accuracy"])
     return generator
 
@@ -252,6 +265,8 @@ def build_gan(generator, discriminator):
     `discriminator.trainable = False` before compiling: the GAN's train step
     is traced with the discriminator frozen, so it only moves the generator.
     """
+    from keras.models import Sequential
+
     gan = Sequential(name="gan")
     gan.add(generator)
     discriminator.trainable = False
@@ -270,130 +285,29 @@ make curves the discriminator calls real.
 """
 
 
-def discriminator_step(discriminator, x):
-    """Addestramento della GAN -- one step of the discriminator.
-
-    `x` holds 64 real curves then 64 generated ones.
-    """
-    discriminator.trainable = True
-    d_loss, d_acc = discriminator.train_on_batch(x, np.concatenate(ONEZEROS))
-    discriminator.trainable = False
-    return d_loss, d_acc
-
-
-def generator_step(gan, noise):
-    """Addestramento della GAN -- one step of the generator, through the GAN.
-
-    The labels say "real": the generator is rewarded for fooling the judge.
-    """
-    g_loss, g_acc = gan.train_on_batch(noise, ONES)
-    return g_loss, g_acc
-
-
-def fake_curves(generator, noise):
-    """Addestramento della GAN -- the generator's curves for some noise.
-
-    The slides call `generator.predict`, which sets up a data pipeline and a
-    progress bar on every call: about 90% of the run's time. `predict_on_batch`
-    runs the same compiled forward pass and gives the same values.
-    """
-    return generator.predict_on_batch(noise)
-
-
-@contextlib.contextmanager
-def stop_on_ctrl_c():
-    """Turn Ctrl-C during training into a request to stop after the current step.
-
-    Yields a flag object whose `requested` attribute the training loop checks.
-    """
-    flag = argparse.Namespace(requested=False)
-
-    def handler(signum, frame):
-        flag.requested = True
-
-    try:
-        previous = signal.signal(signal.SIGINT, handler)
-    except ValueError:  # not the main thread: Ctrl-C keeps its usual meaning
-        previous = None
-    try:
-        yield flag
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
-
-
-def train_gan(
-    generator,
-    discriminator,
-    gan,
-    X_COORDS,
-    X_TRAIN,
-    NOISE,
-    epochs=EPOCHS,
-    probe=None,
-    interrupt=None,
-):
+def train_gan(generator, discriminator, gan, X_TRAIN, NOISE, epochs, monitor):
     """Addestramento della GAN -- the adversarial training loop.
 
-    `epochs` x `TRAIN_SIZE // BATCH` steps and the slides' table, one line per
-    epoch with the last step's accuracies. After the slides' columns come the
-    median R^2 of the `probe` curves (how sinusoidal the generator's output
-    is), the time so far and an estimate of the time left.
-
-    Returns a dict: `history` (one row per finished epoch), `snapshots`
-    (generator output for the first `PROBE_SHOWN` probe rows, per epoch),
-    `stopped` (None, "interrupted" or a message about a diverged loss).
+    The slide's loop, line for line. `monitor` (a `TrainingMonitor`, see
+    "Beyond the slides") adds the score, the timing and the stops for a NaN
+    loss or Ctrl-C; it changes nothing that the loop computes.
     """
-    if probe is None:
-        probe = np.random.default_rng(0).uniform(Y_MIN, Y_MAX, (PROBE_SIZE, SAMPLE_LEN))
-    probe = np.asarray(probe, dtype="float32")
-    steps = TRAIN_SIZE // BATCH
-    history, snapshots, stopped = [], [], None
-    start = time.perf_counter()
-    print(
-        " epoca | accuratezza discrimin. | accuratezza generatore "
-        "| R² mediano | tempo  | residuo"
-    )
+    print(" epoca | accuratezza discrimin. | accuratezza generatore " + monitor.HEADER)
     for e in range(epochs):
-        for k in range(steps):
+        for k in range(TRAIN_SIZE // BATCH):
             n = randint(0, TRAIN_SIZE, size=BATCH // 2)
-            x = np.concatenate((X_TRAIN[n], fake_curves(generator, NOISE[n])))
-            d_loss, d_acc = discriminator_step(discriminator, x)
-            g_loss, g_acc = generator_step(gan, NOISE[n])
-            if not (math.isfinite(d_loss) and math.isfinite(g_loss)):
-                stopped = (
-                    f"training diverged at epoch {e}, step {k}: "
-                    f"d_loss={d_loss}, g_loss={g_loss}"
-                )
-                break
-            if interrupt is not None and interrupt.requested:
-                stopped = "interrupted"
-                break
-        if stopped:
-            break
-        curves = fake_curves(generator, probe)
-        r2 = sine_fit(curves, X_COORDS)["r2"]
-        elapsed = time.perf_counter() - start
-        left = elapsed / (e + 1) * (epochs - e - 1)
-        history.append(
-            {
-                "epoch": e + 1,
-                "d_loss": float(d_loss),
-                "d_acc": float(d_acc),
-                "g_loss": float(g_loss),
-                "g_acc": float(g_acc),
-                "median_r2": float(np.median(r2)),
-                "share_r2_ge_0.9": float(np.mean(r2 >= GOOD_R2)),
-                "seconds": round(elapsed, 3),
-            }
-        )
-        snapshots.append(curves[:PROBE_SHOWN])
-        print(
-            f"    {e:03n} |                {d_acc:.5f} |                {g_acc:.5f}"
-            f" | {history[-1]['median_r2']:10.4f} | {elapsed:5.1f}s | {left:5.1f}s",
-            flush=True,
-        )
-    return {"history": history, "snapshots": snapshots, "stopped": stopped}
+            # predict_on_batch: the slides' predict, without a data pipeline and progress bar per step
+            x = np.concatenate((X_TRAIN[n], generator.predict_on_batch(NOISE[n])))
+            y = np.concatenate(ONEZEROS)
+            discriminator.trainable = True
+            d_loss, d_acc = discriminator.train_on_batch(x, y)
+            discriminator.trainable = False
+            g_loss, g_acc = gan.train_on_batch(NOISE[n], ONES)
+            if monitor.should_stop(e, k, d_loss, g_loss):
+                return
+        scores = monitor.end_epoch(generator, e, d_loss, d_acc, g_loss, g_acc)
+        print(f"    {e:03n} |                {d_acc:.5f} |                {g_acc:.5f}" + scores,
+              flush=True)
 
 
 """
@@ -410,11 +324,13 @@ def generate(generator, count=1, rng=None):
     """
     shape = (count, SAMPLE_LEN)
     x = uniform(Y_MIN, Y_MAX, size=shape) if rng is None else rng.uniform(Y_MIN, Y_MAX, shape)
-    return fake_curves(generator, x.astype("float32"))
+    return generator.predict_on_batch(x.astype("float32"))
 
 
-def plot_sample(X_COORDS, y):
+def plot_sample(y):
     """Sinusoide prodotta dalla GAN -- one generated curve."""
+    import matplotlib.pyplot as plt
+
     fig, axis = plt.subplots(1, 1)
     axis.plot(X_COORDS, y)
     axis.set_title("Sinusoide prodotta dalla GAN")
@@ -424,94 +340,89 @@ def plot_sample(X_COORDS, y):
 
 
 """
-## Beyond the slides: `--variant improved`
+## Curve generate al migliorare dell'accuratezza
 
-The slides' GAN draws sinusoids, but with a trembling hand, and it covers a
-narrower band of frequencies than the training set (see the README's numbers).
-The improved variant keeps every slide step, the training loop, the noise and
-the tables, and changes the networks in three small, well-known ways, each
-aimed at one defect.
+The last slide shows the generator's curves getting better as training goes
+on: the same noise curves through the generator after epochs 1, 2, 4, ..., 64.
 """
 
 
-@keras.saving.register_keras_serializable(package="sine_gan")
-class MinibatchStd(keras.layers.Layer):
-    """Minibatch standard deviation, for mode collapse (Karras et al., 2018).
+def evolution_epochs(epochs_done):
+    """The epochs the evolution figure shows: 1, 2, 4, ..., 64, or the nearest."""
+    return sorted({min(e, epochs_done) for e in EVOLUTION_EPOCHS}) if epochs_done else []
 
-    A dense discriminator judges one curve at a time, so it cannot tell that
-    the generator makes the same few curves over and over. This layer takes
-    each group of `group_size` consecutive rows, measures how much they differ
-    (the mean over points of their standard deviation) and appends that number
-    to every row of the group as an extra channel. A batch of near-copies then
-    looks different from a batch of real curves, and the generator is pushed
-    to vary. Groups never mix real and fake rows because each half of a
-    discriminator batch is 64 rows, a whole number of groups. The standard
-    deviation is `sqrt(var + 1e-8)`: a plain `std` has an infinite gradient
-    where all rows agree, which made the loss NaN.
 
-    A Keras layer has to be a class; it is registered so that a saved
-    discriminator loads in safe mode.
+def plot_evolution(snapshots, history, real):
+    """Curve generate al migliorare dell'accuratezza -- the curves improving.
+
+    Each panel is titled with the median R^2 of its epoch; the last panel
+    shows real sinusoids to compare with.
     """
+    import matplotlib.pyplot as plt
 
-    def __init__(self, group_size=MBSTD_GROUP, **kwargs):
-        super().__init__(**kwargs)
-        self.group_size = group_size
-
-    def call(self, x):  # x: (batch, points, channels)
-        points, channels = x.shape[1], x.shape[2]
-        groups = keras.ops.reshape(x, (-1, self.group_size, points, channels))
-        std = keras.ops.sqrt(keras.ops.var(groups, axis=1) + 1e-8)
-        spread = keras.ops.mean(std, axis=(1, 2))  # one number per group
-        spread = keras.ops.repeat(spread, self.group_size)  # one per row
-        feature = keras.ops.ones_like(x[..., :1]) * spread[:, None, None]
-        return keras.ops.concatenate([x, feature], axis=-1)
-
-    def compute_output_shape(self, input_shape):
-        return (*input_shape[:-1], input_shape[-1] + 1)
-
-    def get_config(self):
-        return {**super().get_config(), "group_size": self.group_size}
-
-
-def discriminator_front(changes):
-    """Layers placed before the discriminator's Dense layers, by variant.
-
-    `conv_front`, for the trembling hand: a Dense layer sees a curve as 64
-    unrelated numbers, and jitter between neighbouring points is hard for it
-    to notice. A small `Conv1D` looks at five neighbouring points at a time,
-    so local roughness becomes an easy signal to tell fakes by. (The seed
-    articles note that a discriminator is typically convolutional.)
-    """
-    if not {"conv_front", "minibatch_std"} & set(changes):
-        return []
-    layers = [keras.layers.Reshape((TRAIN_LEN, 1))]
-    if "minibatch_std" in changes:
-        layers.append(MinibatchStd())
-    if "conv_front" in changes:
-        layers.append(keras.layers.Conv1D(16, 5, strides=2, padding="same", activation="relu"))
-    layers.append(keras.layers.Flatten())
-    return layers
-
-
-def smoothing_output():
-    """A fixed moving average on the generator's output, for the trembling hand.
-
-    The last Dense layer makes `SMOOTH_WIDTH - 1` extra points, and a frozen
-    `Conv1D` whose weights are all `1 / SMOOTH_WIDTH` averages each run of
-    `SMOOTH_WIDTH` of them into one of the 64 output points. High-frequency
-    jitter is damped before the discriminator ever sees it, and the values
-    stay in [-1, 1] because they are averages of `tanh` outputs.
-    """
-    return [
-        keras.layers.Reshape((SAMPLE_LEN + SMOOTH_WIDTH - 1, 1)),
-        keras.layers.Conv1D(1, SMOOTH_WIDTH, padding="valid", use_bias=False,
-                            kernel_initializer=keras.initializers.Constant(1 / SMOOTH_WIDTH),
-                            trainable=False),
-        keras.layers.Reshape((SAMPLE_LEN,)),
-    ]
+    shown = evolution_epochs(len(snapshots))
+    cols = 4
+    rows = math.ceil((len(shown) + 1) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(10, 2.5 * rows), sharex=True, sharey=True,
+                             squeeze=False)
+    panels = [(f"epoca {e}, R² {history[e - 1]['median_r2']:.3f}", snapshots[e - 1]) for e in shown]
+    panels.append(("sinusoidi vere", real))
+    for axis, (title, curves) in zip(axes.flat, panels):
+        for curve in curves:
+            axis.plot(X_COORDS, curve, linewidth=1)
+        axis.set_title(title, fontsize=9)
+        axis.set_ylim(-1.1, 1.1)
+        axis.tick_params(labelsize=7)
+    for axis in list(axes.flat)[len(panels):]:
+        axis.set_visible(False)
+    fig.suptitle("Curve generate al migliorare dell'accuratezza")
+    fig.tight_layout()
+    return fig
 
 
 """
+## Passi necessari
+
+The deck's six steps, start to end. This is the whole program of the slides.
+"""
+
+
+def run_slides(monitor, epochs=EPOCHS, pretrain_epochs=PRETRAIN_EPOCHS,
+               build_discriminator=build_discriminator, build_generator=build_generator):
+    """Passi necessari -- the six steps of the deck, with their figures.
+
+    The builders are the slides' unless the improved variant passes its own.
+    Returns the trained networks, the training data and the figures by file name.
+    """
+    # 1. Ottenere un dataset di sinusoidi
+    X_TRAIN = make_dataset()
+    figures = {"dataset.png": plot_dataset(X_TRAIN)}
+    # 2. Impostare il discriminatore (the slides define the generator in step 4)
+    discriminator = build_discriminator()
+    # 3. Addestrare il discriminatore
+    NOISE = make_noise()
+    accuracies = pretrain_discriminator(discriminator, X_TRAIN, NOISE, pretrain_epochs)
+    figures["pretraining.png"] = plot_pretraining(accuracies)
+    # 4. Costruire la GAN usando generatore e discriminatore
+    generator = build_generator()
+    gan = build_gan(generator, discriminator)
+    # 5. Addestrare la GAN
+    train_gan(generator, discriminator, gan, X_TRAIN, NOISE, epochs, monitor)
+    # 6. Contemplare il risultato: una sinusoide prodotta dal rumore di fondo
+    figures["sample.png"] = plot_sample(generate(generator)[0])
+    figures["evolution.png"] = plot_evolution(monitor.snapshots, monitor.history,
+                                              X_TRAIN[:PROBE_SHOWN])
+    return {"generator": generator, "discriminator": discriminator, "X_TRAIN": X_TRAIN,
+            "accuracies": accuracies, "figures": figures}
+
+
+# ---------------------------------------------------------------------------
+"""
+# Beyond the slides
+
+Everything below is what the deck does not show. None of it changes a number
+that the slides compute.
+
 ## Is it a sinusoid? A score
 
 The slides judge the result by eye. To put a number on it, fit each curve
@@ -525,9 +436,9 @@ sinusoid, near 0 for noise.
 def _fit_basis(x):
     """Orthonormal bases of span{sin(bx), cos(bx), 1}, one per grid frequency.
 
-    Cached: the training loop scores curves on the same `x` every epoch.
-    Returns `q` reshaped to (points, frequencies * 3) for one matrix product,
-    and the triangular factors `r` to recover the coefficients.
+    Cached: the monitor scores curves on the same `x` every epoch. Returns
+    `q` reshaped to (points, frequencies * 3) for one matrix product, and the
+    triangular factors `r` to recover the coefficients.
     """
     bx = FIT_FREQUENCIES[:, None] * np.array(x, dtype="float64")[None, :]
     design = np.stack([np.sin(bx), np.cos(bx), np.ones_like(bx)], axis=-1)
@@ -535,7 +446,7 @@ def _fit_basis(x):
     return q.transpose(1, 0, 2).reshape(len(x), -1), r
 
 
-def sine_fit(curves, x):
+def sine_fit(curves, x=X_COORDS):
     """Best sinusoid through each curve: its R^2, frequency and amplitude.
 
     Vectorised over curves and frequencies: one matrix product projects every
@@ -561,7 +472,12 @@ def sine_fit(curves, x):
     }
 
 
-def _wasserstein1(a, b):
+def r2_summary(r2):
+    """The median R^2 and the share of curves that count as sinusoids."""
+    return {"median_r2": float(np.median(r2)), SHARE_KEY: float(np.mean(r2 >= GOOD_R2))}
+
+
+def wasserstein1(a, b):
     """1-D Wasserstein distance between two samples (area between their CDFs)."""
     a, b = np.sort(a), np.sort(b)
     grid = np.sort(np.concatenate([a, b]))
@@ -580,69 +496,93 @@ def diversity(curves):
     return float(np.mean(np.std(np.asarray(curves, dtype="float64"), axis=0)))
 
 
-def sine_report(fake, real, x=None):
+def sine_report(fake, real):
     """How sinusoidal, how smooth and how varied the generated curves are.
 
     Ratios compare generated curves with real ones: roughness 1 means they
     tremble as little as real sinusoids, diversity 1 means as much variety.
+    Returns the report and the fitted frequencies (generated, real).
     """
-    x = np.linspace(X_MIN, X_MAX, TRAIN_LEN) if x is None else x
-    f, r = sine_fit(fake, x), sine_fit(real, x)
+    f, r = sine_fit(fake), sine_fit(real)
     quartiles = [0.25, 0.5, 0.75]
-    return {
-        "median_r2": float(np.median(f["r2"])),
-        "share_r2_ge_0.9": float(np.mean(f["r2"] >= GOOD_R2)),
+    report = {
+        **r2_summary(f["r2"]),
         "frequency_quartiles_generated": np.quantile(f["frequency"], quartiles).round(4).tolist(),
         "frequency_quartiles_real": np.quantile(r["frequency"], quartiles).round(4).tolist(),
-        "frequency_w1": _wasserstein1(f["frequency"], r["frequency"]),
+        "frequency_w1": wasserstein1(f["frequency"], r["frequency"]),
         "roughness_ratio": roughness(fake) / roughness(real),
         "diversity_ratio": diversity(fake) / diversity(real),
     }
+    return report, (f["frequency"], r["frequency"])
+
+
+def describe_report(report, count):
+    """The report in one line, as the run prints it."""
+    text = (f"{count:,} curves: median R² {report['median_r2']:.4f}, "
+            f"{report[SHARE_KEY]:.1%} with R² >= {GOOD_R2}")
+    if "frequency_w1" in report:
+        text += (f", roughness {report['roughness_ratio']:.1f}x real, "
+                 f"diversity {report['diversity_ratio']:.2f}x real, "
+                 f"frequency W1 {report['frequency_w1']:.3f}")
+    return text
 
 
 """
-## Curve generate al migliorare dell'accuratezza
+## Watching the training
 
-The last slide shows the generator's curves getting better as training goes
-on. We keep the generator's output for a few fixed noise curves after every
-epoch and draw it.
+The slide's loop stays as printed. Everything it does not do itself, the
+monitor does: after each step it checks for a NaN loss and for Ctrl-C or a
+SIGTERM; after each epoch it scores a fixed probe of generated curves, times
+the epoch and keeps the row of the history and the curves of the evolution
+figure.
 """
 
 
-def evolution_epochs(epochs_done):
-    """The epochs the evolution figure shows: 1, 2, 4, ..., 64, or the nearest."""
-    return sorted({min(e, epochs_done) for e in EVOLUTION_EPOCHS}) if epochs_done else []
+class TrainingMonitor:
+    """Watches `train_gan()`: the history, the snapshots and why it stopped.
 
-
-def plot_evolution(X_COORDS, snapshots, history, real):
-    """Curve generate al migliorare dell'accuratezza -- the curves improving.
-
-    The same noise curves through the generator after epochs 1, 2, 4, ..., 64,
-    each panel titled with the median R^2 of the epoch; the last panel shows
-    real sinusoids to compare with.
+    `probe` is fixed noise, scored after every epoch; `signals` is a list that
+    a signal handler appends to (see `deferred_signals()`).
     """
-    shown = evolution_epochs(len(snapshots))
-    cols = 4
-    rows = math.ceil((len(shown) + 1) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(10, 2.5 * rows), sharex=True, sharey=True,
-                             squeeze=False)
-    panels = [(f"epoca {e}, R² {history[e - 1]['median_r2']:.3f}", snapshots[e - 1]) for e in shown]
-    panels.append(("sinusoidi vere", real))
-    for axis, (title, curves) in zip(axes.flat, panels):
-        for curve in curves:
-            axis.plot(X_COORDS, curve, linewidth=1)
-        axis.set_title(title, fontsize=9)
-        axis.set_ylim(-1.1, 1.1)
-        axis.tick_params(labelsize=7)
-    for axis in list(axes.flat)[len(panels):]:
-        axis.set_visible(False)
-    fig.suptitle("Curve generate al migliorare dell'accuratezza")
-    fig.tight_layout()
-    return fig
+
+    HEADER = "| R² mediano | tempo  | residuo"
+
+    def __init__(self, probe, epochs, signals=()):
+        self.probe = np.asarray(probe, dtype="float32")
+        self.epochs = epochs
+        self.signals = signals
+        self.history, self.snapshots = [], []
+        self.stopped = None  # why training stopped early, if it did
+        self.diverged = False
+        self.start = time.perf_counter()
+
+    def should_stop(self, e, k, d_loss, g_loss):
+        """After a step: stop for a NaN or infinite loss, or for a signal."""
+        if not (math.isfinite(d_loss) and math.isfinite(g_loss)):
+            self.diverged = True
+            self.stopped = (f"training diverged at epoch {e}, step {k}: "
+                            f"d_loss={d_loss}, g_loss={g_loss}")
+        elif self.signals:
+            self.stopped = "interrupted"
+        return self.stopped is not None
+
+    def end_epoch(self, generator, e, d_loss, d_acc, g_loss, g_acc):
+        """After an epoch: score the probe, keep the history row; returns the extra columns."""
+        curves = generator.predict_on_batch(self.probe)
+        elapsed = time.perf_counter() - self.start
+        row = {"epoch": e + 1, "d_loss": float(d_loss), "d_acc": float(d_acc),
+               "g_loss": float(g_loss), "g_acc": float(g_acc),
+               **r2_summary(sine_fit(curves)["r2"]), "seconds": round(elapsed, 3)}
+        self.history.append(row)
+        self.snapshots.append(curves[:PROBE_SHOWN])
+        left = elapsed / (e + 1) * (self.epochs - e - 1)
+        return f" | {row['median_r2']:10.4f} | {elapsed:5.1f}s | {left:5.1f}s"
 
 
 def plot_history(history):
     """Accuracies and sinusoid score per epoch."""
+    import matplotlib.pyplot as plt
+
     epochs = [h["epoch"] for h in history]
     fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(6.4, 5.6))
     top.plot(epochs, [h["d_acc"] for h in history], label="accuratezza discrimin.")
@@ -651,7 +591,7 @@ def plot_history(history):
     top.set_ylabel("accuratezza (ultimo passo)")
     top.legend(loc="best", fontsize=8)
     bottom.plot(epochs, [h["median_r2"] for h in history], label="R² mediano")
-    bottom.plot(epochs, [h["share_r2_ge_0.9"] for h in history], label="quota con R² ≥ 0.9")
+    bottom.plot(epochs, [h[SHARE_KEY] for h in history], label=f"quota con R² ≥ {GOOD_R2}")
     bottom.set_ylim(-0.05, 1.05)
     bottom.set_xlabel("epoca")
     bottom.set_ylabel("sinusoidalità (256 curve)")
@@ -661,7 +601,44 @@ def plot_history(history):
     return fig
 
 
-def save_evolution_gif(path, X_COORDS, snapshots, history):
+def plot_frequencies(fake_frequencies, real_frequencies, w1):
+    """Histograms of the fitted frequency b, generated against real curves.
+
+    A generator that covers only part of the training range (mode collapse)
+    shows up as a narrower, shifted histogram.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axis = plt.subplots(1, 1)
+    bins = np.linspace(0.0, 2.5, 51)
+    axis.hist(real_frequencies, bins=bins, alpha=0.5, label="sinusoidi vere")
+    axis.hist(fake_frequencies, bins=bins, alpha=0.5, label="curve generate")
+    axis.set_title(f"Frequenze b delle curve (W1 = {w1:.3f})")
+    axis.set_xlabel("frequenza b in sin(bx + c)")
+    axis.set_ylabel("curve")
+    axis.legend(loc="upper left")
+    return fig
+
+
+def plot_generated(curves):
+    """Up to 16 curves drawn by `--generate`, one per panel."""
+    import matplotlib.pyplot as plt
+
+    cols = min(4, len(curves))
+    rows = min(4, math.ceil(len(curves) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(2.4 * cols, 1.9 * rows), sharex=True,
+                             sharey=True, squeeze=False)
+    for axis, curve in zip(axes.flat, curves):
+        axis.plot(X_COORDS, curve)
+    for axis in axes.flat:
+        axis.set_ylim(-1.1, 1.1)
+    fig.suptitle(f"Curve prodotte dal generatore ({min(len(curves), rows * cols)} "
+                 f"di {len(curves):,})")
+    fig.tight_layout()
+    return fig
+
+
+def save_evolution_gif(path, snapshots, history):
     """The evolution as an animation, one frame per epoch.
 
     Only the curves and the title change between frames, so the axes are drawn
@@ -669,6 +646,7 @@ def save_evolution_gif(path, X_COORDS, snapshots, history):
     first frame's palette. Matplotlib's own PillowWriter redraws everything and
     picks a palette per frame: 11 s for 64 frames against 1 s this way.
     """
+    import matplotlib.pyplot as plt
     from PIL import Image
 
     fig, axis = plt.subplots(1, 1, figsize=(5, 3.4), dpi=80)
@@ -699,24 +677,189 @@ def save_evolution_gif(path, X_COORDS, snapshots, history):
 
 
 """
-## Writing results
+## The improved variant: `--variant improved`
 
-Every file is written under a temporary name in the same folder, then renamed:
-an interrupted run never leaves half a PNG, CSV or model behind.
+The slides' GAN draws sinusoids, but with a trembling hand, and it covers a
+narrower band of frequencies than the training set (see the README's numbers).
+The improved variant keeps every slide step, the training loop, the noise and
+the tables. Its builders start from the slides' networks and change them in
+three small, well-known ways, each aimed at one defect. `changes` picks a
+subset, so that the benchmark can measure each change alone.
 """
+
+
+@functools.cache
+def minibatch_std_layer_class():
+    """The `MinibatchStd` layer class, defined and registered on first use.
+
+    A Keras layer has to be a class. It is made here, not at the top of the
+    file, so that the command line answers `--help` without importing Keras.
+    """
+    import keras
+
+    @keras.saving.register_keras_serializable(package="sine_gan")
+    class MinibatchStd(keras.layers.Layer):
+        """Minibatch standard deviation, for mode collapse (Karras et al., 2018).
+
+        A dense discriminator judges one curve at a time, so it cannot tell
+        that the generator makes the same few curves over and over. This layer
+        takes each group of `group_size` consecutive rows, measures how much
+        they differ (the mean over points of their standard deviation) and
+        appends that number to every row of the group as an extra channel.
+        Groups never mix real and fake rows, because each half of a
+        discriminator batch is 64 rows, a whole number of groups. The standard
+        deviation is `sqrt(var + 1e-8)`: a plain `std` has an infinite
+        gradient where all rows agree, which made the loss NaN.
+        """
+
+        def __init__(self, group_size=MBSTD_GROUP, **kwargs):
+            super().__init__(**kwargs)
+            self.group_size = group_size
+
+        def call(self, x):  # x: (batch, points, channels)
+            points, channels = x.shape[1], x.shape[2]
+            groups = keras.ops.reshape(x, (-1, self.group_size, points, channels))
+            std = keras.ops.sqrt(keras.ops.var(groups, axis=1) + 1e-8)
+            spread = keras.ops.mean(std, axis=(1, 2))  # one number per group
+            spread = keras.ops.repeat(spread, self.group_size)  # one per row
+            feature = keras.ops.ones_like(x[..., :1]) * spread[:, None, None]
+            return keras.ops.concatenate([x, feature], axis=-1)
+
+        def compute_output_shape(self, input_shape):
+            return (*input_shape[:-1], input_shape[-1] + 1)
+
+        def get_config(self):
+            return {**super().get_config(), "group_size": self.group_size}
+
+    return MinibatchStd
+
+
+def build_improved_discriminator(changes=IMPROVEMENTS):
+    """The slides' discriminator with a front that sees shape and variety.
+
+    `minibatch_std`: a `MinibatchStd` channel, so that a generator that
+    repeats itself looks fake. `conv_front`: a `Conv1D` over five neighbouring
+    points, so that jitter between neighbours becomes an easy tell (the seed
+    articles note that discriminators are typically convolutional). The
+    slides' layers follow, rebuilt for the front's output size.
+    """
+    from keras import Input
+    from keras.layers import Conv1D, Flatten, Reshape
+    from keras.models import Sequential
+
+    slides = build_discriminator()
+    front = []
+    if "minibatch_std" in changes:
+        front.append(minibatch_std_layer_class()())
+    if "conv_front" in changes:
+        front.append(Conv1D(16, 5, strides=2, padding="same", activation="relu"))
+    if not front:
+        return slides
+    layers = [type(layer).from_config(layer.get_config()) for layer in slides.layers]
+    discriminator = Sequential([Input(shape=(TRAIN_LEN,)), Reshape((TRAIN_LEN, 1)), *front,
+                                Flatten(), *layers], name="discriminator")
+    discriminator.compile_from_config(slides.get_compile_config())
+    return discriminator
+
+
+def smoothing_matrix():
+    """The weights of a binomial smoothing filter, as a (64, 64) matrix.
+
+    Column j averages the points around j with weights 1, 4, 6, 4, 1, cut at
+    the ends and rescaled so that each column sums to 1: the output stays in
+    [-1, 1]. The filter removes point-to-point jitter completely (its response
+    at the highest frequency 64 points can show is 0) and passes the training
+    curves' frequencies almost whole (0.95 at b = 2, the highest).
+    """
+    kernel = np.array(SMOOTH_KERNEL, dtype="float64")
+    half = len(kernel) // 2
+    matrix = np.zeros((SAMPLE_LEN, SAMPLE_LEN))
+    for j in range(SAMPLE_LEN):
+        for offset, weight in enumerate(kernel, start=-half):
+            if 0 <= j + offset < SAMPLE_LEN:
+                matrix[j + offset, j] = weight
+    return (matrix / matrix.sum(axis=0, keepdims=True)).astype("float32")
+
+
+def build_improved_generator(changes=IMPROVEMENTS):
+    """The slides' generator, followed by a frozen smoothing filter.
+
+    `smooth_output`: a `Dense` layer without bias whose weights are
+    `smoothing_matrix()` and which never trains. Jitter is filtered away
+    before the discriminator sees it.
+    """
+    from keras.layers import Dense
+
+    generator = build_generator()
+    if "smooth_output" in changes:
+        smoothing = Dense(SAMPLE_LEN, use_bias=False, trainable=False, name="smoothing")
+        generator.add(smoothing)
+        smoothing.set_weights([smoothing_matrix()])
+        generator.compile_from_config(generator.get_compile_config())
+    return generator
+
+
+VARIANTS = {
+    "slides": (build_discriminator, build_generator),
+    "improved": (build_improved_discriminator, build_improved_generator),
+}
+
+
+def builders_for(config):
+    """The two builders of a variant, or of changes joined by '+' (for benchmarks)."""
+    if config in VARIANTS:
+        return VARIANTS[config]
+    changes = tuple(config.split("+"))
+    unknown = set(changes) - set(IMPROVEMENTS)
+    if unknown:
+        raise ValueError(f"unknown change {sorted(unknown)}; known: {', '.join(IMPROVEMENTS)}")
+    return (functools.partial(build_improved_discriminator, changes),
+            functools.partial(build_improved_generator, changes))
+
+
+"""
+## Writing results, safely
+
+Every file is written under a temporary name in the same folder, then
+renamed: an interrupted run never leaves half a PNG, CSV or model behind. A
+run only writes into a folder that is new, empty or holds an earlier run of
+sine-gan, and never overwrites a file that sine-gan did not write.
+"""
+
+
+class UsageError(Exception):
+    """A mistake in what the user asked for: one line, exit 2."""
+
+
+class OutputError(Exception):
+    """An output file could not be written (disk full, permissions): one line, exit 3."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C or SIGTERM outside the part of the run that finishes its work first."""
+
+    def __init__(self, signum):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
 
 
 @contextlib.contextmanager
 def atomic_path(path):
-    """Yield a temporary path beside `path`; rename it to `path` on success."""
+    """Yield a temporary path beside `path`; rename it to `path` on success.
+
+    The temporary file is removed on every way out; a failed write becomes an
+    `OutputError` that names the file.
+    """
     path = Path(path)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
     try:
         yield tmp
         os.replace(tmp, path)
+    except OSError as err:
+        raise OutputError(f"cannot write {path}: {err.strerror or err}") from None
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
 
 
 def save_figure(fig, path):
@@ -734,41 +877,320 @@ def save_text(text, path):
 
 
 def save_model(model, path):
-    """Write a `.keras` model, atomically. Returns the path."""
-    with atomic_path(path) as tmp:
-        model.save(tmp)
+    """Write a `.keras` model, atomically. Returns the path.
+
+    Keras stages parts of the file in a folder of the system's temp folder
+    and leaves it there when a write fails; here that folder lives beside the
+    output and is always removed.
+    """
+    path = Path(path)
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and not optimizer.built:
+        # A compiled model that never trained itself (the generator: only the
+        # GAN trains it) has no optimizer state, and Keras warns on loading.
+        optimizer.build(model.trainable_variables)
+    with atomic_path(path) as tmp, tempfile.TemporaryDirectory(dir=path.parent,
+                                                                prefix=".keras-") as scratch:
+        previous, tempfile.tempdir = tempfile.tempdir, scratch
+        try:
+            model.save(tmp)
+        finally:
+            tempfile.tempdir = previous
     return Path(path)
 
 
 def history_csv(history):
     """The training history, one row per epoch, as CSV text."""
     out = io.StringIO()
-    fields = ["epoch", "d_loss", "d_acc", "g_loss", "g_acc", "median_r2", "share_r2_ge_0.9", "seconds"]
-    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=HISTORY_FIELDS, lineterminator="\n")
     writer.writeheader()
     for row in history:
         writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
     return out.getvalue()
 
 
-def curves_csv(X_COORDS, curves):
-    """Curves as CSV text: the x coordinates as the header, one curve per row."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([f"{x:.6g}" for x in X_COORDS])
-    for curve in curves:
-        writer.writerow([f"{v:.6g}" for v in curve])
-    return out.getvalue()
-
-
 def versions():
     """The versions that a run reports and records in `metrics.json`."""
-    return {
-        "python": platform.python_version(),
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "numpy": np.__version__,
-    }
+    import keras
+    import tensorflow as tf
+
+    return {"python": platform.python_version(), "tensorflow": tf.__version__,
+            "keras": keras.__version__, "numpy": np.__version__}
+
+
+@contextlib.contextmanager
+def _locked(out):
+    """Hold the folder's lock file for this run; a second run is refused at once.
+
+    The operating system releases the lock when the process ends, however it
+    ends, so a crashed run never leaves a stale lock.
+    """
+    path = out / LOCK
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as err:
+        raise UsageError(f"--out {out}: cannot create a file there ({err.strerror})") from None
+    try:
+        try:
+            if sys.platform == "win32":
+                import msvcrt
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise UsageError(f"--out {out}: another sine-gan run is writing there; "
+                             "wait for it or choose another folder") from None
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                path.unlink()  # before closing, while the lock is still held
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def output_folder(path, names, force=False):
+    """Check, create and lock the output folder; yield it and a list of files written.
+
+    A file in `names` that exists but is not in the folder's manifest (the
+    files sine-gan wrote there) is not sine-gan's: refuse, unless `force`.
+    On the way out the manifest is updated, and a folder this run created
+    but left empty is removed.
+    """
+    out = Path(path)
+    for parent in [out, *out.parents]:
+        if parent.is_symlink() and not parent.exists():
+            raise UsageError(f"--out {out}: {parent} is a broken symbolic link")
+        if parent.exists() and not parent.is_dir():
+            what = "is a file" if parent == out else f"lies under a file ({parent})"
+            raise UsageError(f"--out {out}: {what}")
+    created = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UsageError(f"--out {out}: cannot create it ({err.strerror})") from None
+    written = []
+    try:
+        with _locked(out):
+            manifest = out / MANIFEST
+            ours = set(json.loads(manifest.read_text())) if manifest.is_file() else set()
+            theirs = [name for name in names
+                      if (out / name).exists() or (out / name).is_symlink()]
+            theirs = [name for name in theirs if name not in ours]
+            if theirs and not force:
+                raise UsageError(f"--out {out}: {', '.join(theirs)} already there and not "
+                                 "written by sine-gan; choose another folder, or add --force "
+                                 "to overwrite")
+            try:
+                yield out, written
+            finally:
+                if written:
+                    names_written = sorted(ours | {p.name for p in written})
+                    save_text(json.dumps(names_written, indent=0) + "\n", manifest)
+    finally:
+        if created:
+            with contextlib.suppress(OSError):
+                out.rmdir()  # only succeeds if nothing was written
+
+
+"""
+## Training and writing a run
+"""
+
+
+def seed_everything(seed):
+    """Same seed, same run: Python, NumPy and TensorFlow, deterministic ops."""
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)  # seeds random, numpy.random and TF
+    tf.config.experimental.enable_op_determinism()
+
+
+@contextlib.contextmanager
+def deferred_signals():
+    """Within: Ctrl-C and SIGTERM are recorded in the yielded list, not raised.
+
+    Training stops after its current step and the run writes what it has.
+    A second signal does not wait: it raises `Interrupted` at once.
+    """
+    received = []
+
+    def record(signum, frame):
+        if received:
+            raise Interrupted(signum)
+        received.append(signum)
+
+    with handled_signals(record):
+        yield received
+
+
+@contextlib.contextmanager
+def handled_signals(handler):
+    """Handle SIGINT and SIGTERM with `handler` inside the block."""
+    stops = [signal.SIGINT, signal.SIGTERM]
+    previous = {s: signal.signal(s, handler) for s in stops}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def _raise_interrupted(signum, frame):
+    raise Interrupted(signum)
+
+
+def train(out, written, config="slides", seed=DEFAULT_SEED, epochs=EPOCHS,
+          pretrain_epochs=PRETRAIN_EPOCHS):
+    """Train a variant (or a benchmark's `config`), write its files. Returns the exit code."""
+    build_d, build_g = builders_for(config)
+    seed_everything(seed)
+    # Probe and evaluation noise come from their own generator, so that
+    # scoring never shifts the slides' random draws.
+    rng = np.random.default_rng([seed, 1])
+    with deferred_signals() as signals:
+        monitor = TrainingMonitor(rng.uniform(Y_MIN, Y_MAX, (PROBE_SIZE, SAMPLE_LEN)),
+                                  epochs, signals)
+        run = run_slides(monitor, epochs, pretrain_epochs, build_d, build_g)
+        if signals:
+            name = "Interrupted" if signals[0] == signal.SIGINT else "Terminated"
+            print(f"{name}: keeping the {len(monitor.history)} finished epochs.",
+                  file=sys.stderr)
+        elif monitor.diverged:
+            print(f"error: {monitor.stopped}", file=sys.stderr)
+        settings = {"variant": config, "seed": seed, "epochs": epochs,
+                    "epochs_done": len(monitor.history), "pretrain_epochs": pretrain_epochs}
+        write_run(out, written, run, monitor, rng, settings)
+    if signals:
+        return 128 + signals[0]
+    return EXIT_DIVERGED if monitor.diverged else EXIT_OK
+
+
+def write_run(out, written, run, monitor, rng, settings):
+    """Write a run's figures, history, scores and models into `out`.
+
+    Only what exists is written: no history before the first epoch, and no
+    sample, scores or models after a NaN loss.
+    """
+    figures, history = run["figures"], monitor.history
+    if not run["accuracies"]:
+        del figures["pretraining.png"]
+    if not history:
+        del figures["evolution.png"]
+    if monitor.diverged:
+        del figures["sample.png"]
+    else:
+        fake = generate(run["generator"], EVAL_SIZE, rng=rng)
+        real = run["X_TRAIN"][rng.choice(TRAIN_SIZE, EVAL_SIZE, replace=False)]
+        report, frequencies = sine_report(fake, real)
+        figures["frequencies.png"] = plot_frequencies(*frequencies, report["frequency_w1"])
+    if history:
+        figures["training_history.png"] = plot_history(history)
+    for name, fig in figures.items():
+        written.append(save_figure(fig, out / name))
+    if history:
+        written.append(save_evolution_gif(out / "evolution.gif", monitor.snapshots, history))
+        written.append(save_text(history_csv(history), out / "history.csv"))
+    if monitor.diverged:
+        return
+    metrics = {"report": report, "settings": settings, "versions": versions()}
+    written.append(save_text(json.dumps(metrics, indent=2) + "\n", out / "metrics.json"))
+    print("Final score on " + describe_report(report, EVAL_SIZE))
+    written.append(save_model(run["generator"], out / "generator.keras"))
+    # Saved trainable, as it was compiled: the last step left it frozen.
+    run["discriminator"].trainable = True
+    written.append(save_model(run["discriminator"], out / "discriminator.keras"))
+
+
+"""
+## Drawing curves with a saved generator: `--generate N --model PATH`
+"""
+
+
+def first_sentences(text, limit=300):
+    """The first whole sentences of `text` that fit in `limit` characters (at least one)."""
+    sentences = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
+    kept = sentences[0]
+    for sentence in sentences[1:]:
+        if len(kept) + 1 + len(sentence) > limit:
+            break
+        kept += " " + sentence
+    return kept
+
+
+def load_generator(path):
+    """Load a saved generator, safely, or say in one line what is wrong.
+
+    The file must be a regular `.keras` archive (a FIFO or a device would
+    hang the reader), and the model must map a batch of 64 numbers to one
+    float array of 64 numbers per row.
+    """
+    path = Path(path)
+    if path.is_symlink() and not path.exists():
+        raise UsageError(f"--model {path}: a broken symbolic link")
+    if not path.exists():
+        raise UsageError(f"--model {path}: no such file")
+    if not stat.S_ISREG(path.stat().st_mode) or path.suffix != ".keras":
+        raise UsageError(f"--model {path}: not a .keras model file")
+    if not zipfile.is_zipfile(path):
+        raise UsageError(f"--model {path}: corrupt (not a .keras archive)")
+    import keras
+
+    try:
+        # safe_mode refuses model files that would run code when loaded.
+        model = keras.saving.load_model(path, compile=False, safe_mode=True)
+        output = model.predict_on_batch(np.zeros((2, SAMPLE_LEN), dtype="float32"))
+    except Exception as err:  # Keras raises many kinds; all mean "unusable"
+        reason = first_sentences(str(err)) or type(err).__name__
+        raise UsageError(f"--model {path}: cannot be used ({reason})") from None
+    if not (isinstance(output, np.ndarray) and output.shape == (2, SAMPLE_LEN)
+            and np.issubdtype(output.dtype, np.floating)):
+        got = output.shape if isinstance(output, np.ndarray) else type(output).__name__
+        raise UsageError(f"--model {path}: not a generator with {SAMPLE_LEN} inputs and "
+                         f"{SAMPLE_LEN} float outputs (it gives {got})")
+    return model
+
+
+def generate_to_csv(generator, count, seed, csv_path, model_path):
+    """Draw `count` curves in chunks and write them as CSV, atomically.
+
+    Memory stays bounded at any `count`. Returns the first 16 curves (for the
+    figure) and at most `GENERATE_SCORED` curves picked at random (for the
+    score). Non-finite output is a `UsageError`, with nothing written.
+    """
+    rng = np.random.default_rng(seed)
+    scored_rows = np.sort(np.random.default_rng([seed, 2]).choice(
+        count, min(count, GENERATE_SCORED), replace=False))
+    first, scored = [], []
+    with atomic_path(csv_path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerow([f"{x:.6g}" for x in X_COORDS])
+        for start in range(0, count, GENERATE_CHUNK):
+            size = min(GENERATE_CHUNK, count - start)
+            curves = generate(generator, size, rng=rng)
+            if not np.all(np.isfinite(curves)):
+                raise UsageError(f"--model {model_path}: the generator gave NaN or infinite values "
+                                 f"(in curves {start + 1:,} to {start + size:,}); nothing written")
+            np.savetxt(f, curves, fmt="%.6g", delimiter=",")
+            first.extend(curves[:16 - len(first)])
+            picked = scored_rows[(scored_rows >= start) & (scored_rows < start + size)]
+            scored.append(curves[picked - start])
+            if count > 10 * GENERATE_CHUNK and (start + size) % (10 * GENERATE_CHUNK) == 0:
+                print(f"  {start + size:,} of {count:,} curves written", flush=True)
+    return np.array(first), np.concatenate(scored)
+
+
+def generate_and_write(out, written, model, count, seed):
+    """`--generate N`: curves from a saved generator, as CSV and PNG, and their score."""
+    generator = load_generator(model)
+    first, scored = generate_to_csv(generator, count, seed, out / "generated.csv", model)
+    written.append(out / "generated.csv")
+    written.append(save_figure(plot_generated(first), out / "generated.png"))
+    subset = "" if len(scored) == count else f"a random {len(scored):,} of the "
+    print(f"Score of {subset}" + describe_report(r2_summary(sine_fit(scored)["r2"]), count))
+    return EXIT_OK
 
 
 """
@@ -776,18 +1198,25 @@ def versions():
 """
 
 
-def _count(minimum, maximum):
+def whole_number(minimum, maximum):
     """An argparse type: a whole number from `minimum` to `maximum`."""
     def parse(text):
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
         if not minimum <= value <= maximum:
             raise argparse.ArgumentTypeError(f"must be between {minimum} and {maximum}, got {value}")
         return value
 
     return parse
+
+
+def folder_name(text):
+    """An argparse type: a folder path, not empty."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a folder, got an empty string")
+    return text
 
 
 def parse_args(argv):
@@ -796,21 +1225,26 @@ def parse_args(argv):
         prog="sine_gan.py",
         description="Train the slides' GAN that draws sinusoids, or draw curves "
         "with a generator trained before.",
+        epilog="Exit codes: 0 done, 1 training diverged, 2 usage or bad input, "
+        "3 an output could not be written, 130 Ctrl-C, 143 SIGTERM.",
     )
-    parser.add_argument("--epochs", type=_count(0, 100_000), default=EPOCHS,
-                        help=f"GAN training epochs; 0 means pretraining only (default {EPOCHS})")
-    parser.add_argument("--pretrain-epochs", type=_count(0, 100_000), default=PRETRAIN_EPOCHS,
-                        help=f"discriminator pretraining epochs (default {PRETRAIN_EPOCHS})")
-    parser.add_argument("--seed", type=_count(0, 2**32 - 1), default=DEFAULT_SEED,
-                        help=f"random seed; the same seed gives the same run (default {DEFAULT_SEED})")
-    parser.add_argument("--out", default=DEFAULT_OUT,
-                        help=f"folder for figures, tables and models (default {DEFAULT_OUT}/)")
     parser.add_argument("--variant", choices=sorted(VARIANTS), default="slides",
                         help="slides: the deck's GAN (default); improved: the same GAN with "
                         "fixes for the trembling hand and the narrow frequency range")
+    parser.add_argument("--epochs", type=whole_number(0, 100_000), default=EPOCHS,
+                        help=f"GAN training epochs; 0 means pretraining only (default {EPOCHS})")
+    parser.add_argument("--pretrain-epochs", type=whole_number(0, 100_000),
+                        default=PRETRAIN_EPOCHS,
+                        help=f"discriminator pretraining epochs (default {PRETRAIN_EPOCHS})")
+    parser.add_argument("--seed", type=whole_number(0, 2**32 - 1), default=DEFAULT_SEED,
+                        help=f"random seed; the same seed gives the same run (default {DEFAULT_SEED})")
+    parser.add_argument("--out", type=folder_name, default=DEFAULT_OUT,
+                        help=f"folder for figures, tables and models (default {DEFAULT_OUT}/)")
+    parser.add_argument("--force", action="store_true",
+                        help="overwrite files in --out that sine-gan did not write")
     parser.add_argument("--show", action="store_true",
                         help="also open the figures in a window, as the slides' plt.show()")
-    parser.add_argument("--generate", type=_count(1, 1_000_000), metavar="N",
+    parser.add_argument("--generate", type=whole_number(1, 1_000_000), metavar="N",
                         help="no training: draw N curves with the generator given by --model")
     parser.add_argument("--model", metavar="PATH",
                         help="a generator saved by an earlier run, e.g. outputs/generator.keras")
@@ -822,183 +1256,73 @@ def parse_args(argv):
     return args
 
 
-def check_out_dir(out):
-    """Create the output folder, or say in one line why it cannot be used."""
-    out = Path(out)
-    for parent in [out, *out.parents]:
-        if parent.exists() and not parent.is_dir():
-            what = "is a file" if parent == out else f"lies under a file ({parent})"
-            raise UsageError(f"--out {out}: {what}")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise UsageError(f"--out {out}: cannot create it ({err.strerror})")
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise UsageError(f"--out {out}: not writable")
-    return out
+def choose_backend(show):
+    """Matplotlib draws to files, and to windows only for `--show` with a display."""
+    import matplotlib
 
-
-def load_generator(path):
-    """Load a saved generator, safely, or say in one line what is wrong."""
-    path = Path(path)
-    if not path.exists():
-        raise UsageError(f"--model {path}: no such file")
-    if path.is_dir() or path.suffix != ".keras":
-        raise UsageError(f"--model {path}: not a .keras model file")
-    if not zipfile.is_zipfile(path):
-        raise UsageError(f"--model {path}: corrupt (not a .keras archive)")
-    try:
-        # safe_mode refuses model files that would run code when loaded.
-        model = keras.saving.load_model(path, compile=False, safe_mode=True)
-    except Exception as err:  # Keras raises many kinds; all mean "unusable"
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise UsageError(f"--model {path}: cannot be loaded ({reason[:200]})")
-    shapes = (tuple(model.input_shape), tuple(model.output_shape)) if hasattr(model, "input_shape") else None
-    if shapes != ((None, SAMPLE_LEN), (None, SAMPLE_LEN)):
-        raise UsageError(
-            f"--model {path}: not a generator with {SAMPLE_LEN} inputs and "
-            f"{SAMPLE_LEN} outputs (shapes {shapes})"
-        )
-    return model
-
-
-def seed_everything(seed):
-    """Same seed, same run: Python, NumPy and TensorFlow, deterministic ops."""
-    keras.utils.set_random_seed(seed)  # seeds random, numpy.random and TF
-    tf.config.experimental.enable_op_determinism()
-
-
-def run_generate(args, out):
-    """Draw `--generate N` curves with a saved generator; no training."""
-    generator = load_generator(args.model)
-    rng = np.random.default_rng(args.seed)
-    X_COORDS = np.linspace(X_MIN, X_MAX, TRAIN_LEN)
-    curves = generate(generator, args.generate, rng=rng)
-    written = [save_text(curves_csv(X_COORDS, curves), out / "generated.csv")]
-    cols = min(4, len(curves))
-    rows = min(4, math.ceil(len(curves) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(2.4 * cols, 1.9 * rows), sharex=True,
-                             sharey=True, squeeze=False)
-    for i, axis in enumerate(axes.flat):
-        if i < len(curves):
-            axis.plot(X_COORDS, curves[i])
-        axis.set_ylim(-1.1, 1.1)
-    fig.suptitle(f"Curve prodotte dal generatore ({min(len(curves), rows * cols)} di {len(curves)})")
-    fig.tight_layout()
-    written.append(save_figure(fig, out / "generated.png"))
-    fit = sine_fit(curves, X_COORDS)["r2"]
-    print(f"{len(curves)} curves: median R² {np.median(fit):.4f}, "
-          f"{np.mean(fit >= GOOD_R2):.1%} with R² >= {GOOD_R2}")
-    return written
-
-
-def run_training(args, out, changes=None):
-    """The slides, step by step. Returns (files written, exit code).
-
-    `changes` defaults to those of `--variant`; `benchmarks/variants.py`
-    passes single changes to measure each on its own.
-    """
-    changes = VARIANTS[args.variant] if changes is None else tuple(changes)
-    written = []
-    seed_everything(args.seed)
-    # Probe and evaluation noise come from their own generator, so that
-    # scoring never shifts the slides' random draws.
-    rng = np.random.default_rng([args.seed, 1])
-    probe = rng.uniform(Y_MIN, Y_MAX, (PROBE_SIZE, SAMPLE_LEN))
-
-    # 1. Ottenere un dataset di sinusoidi
-    X_COORDS, X_TRAIN = make_dataset()
-    written.append(save_figure(plot_dataset(X_COORDS, X_TRAIN), out / "dataset.png"))
-
-    # 2-3. Il discriminatore, e il suo addestramento
-    discriminator = build_discriminator(changes)
-    NOISE = make_noise()
-    accuracies = pretrain_discriminator(discriminator, X_TRAIN, NOISE, args.pretrain_epochs)
-    if accuracies:
-        written.append(save_figure(plot_pretraining(accuracies), out / "pretraining.png"))
-
-    # 4. La GAN
-    generator = build_generator(changes)
-    gan = build_gan(generator, discriminator)
-
-    # 5. Addestrare la GAN
-    with stop_on_ctrl_c() as interrupt:
-        result = train_gan(generator, discriminator, gan, X_COORDS, X_TRAIN, NOISE,
-                           args.epochs, probe=probe, interrupt=interrupt)
-    history, stopped = result["history"], result["stopped"]
-    code = EXIT_OK
-    if stopped == "interrupted":
-        print(f"Interrupted: keeping the {len(history)} finished epochs.", file=sys.stderr)
-        code = EXIT_INTERRUPTED
-    elif stopped:
-        print(f"error: {stopped}", file=sys.stderr)
-        code = EXIT_DIVERGED
-
-    # 6. Contemplare il risultato
-    if code != EXIT_DIVERGED:
-        sample = generate(generator, 1)[0]
-        written.append(save_figure(plot_sample(X_COORDS, sample), out / "sample.png"))
-    if history:
-        written.append(save_text(history_csv(history), out / "history.csv"))
-        written.append(save_figure(plot_history(history), out / "training_history.png"))
-        evolution = plot_evolution(X_COORDS, result["snapshots"], history,
-                                   X_TRAIN[:PROBE_SHOWN])
-        written.append(save_figure(evolution, out / "evolution.png"))
-        written.append(save_evolution_gif(out / "evolution.gif", X_COORDS,
-                                          result["snapshots"], history))
-    if code != EXIT_DIVERGED:
-        fake = generate(generator, EVAL_SIZE, rng=rng)
-        real = X_TRAIN[rng.choice(TRAIN_SIZE, EVAL_SIZE, replace=False)]
-        report = sine_report(fake, real, X_COORDS)
-        metrics = {
-            "report": report,
-            "settings": {"variant": args.variant, "changes": list(changes),
-                         "seed": args.seed, "epochs": args.epochs,
-                         "epochs_done": len(history), "pretrain_epochs": args.pretrain_epochs},
-            "versions": versions(),
-        }
-        written.append(save_text(json.dumps(metrics, indent=2) + "\n", out / "metrics.json"))
-        print(f"Final score on {EVAL_SIZE} fresh curves: median R² {report['median_r2']:.4f}, "
-              f"{report['share_r2_ge_0.9']:.1%} with R² >= {GOOD_R2}, "
-              f"roughness {report['roughness_ratio']:.1f}x real, "
-              f"diversity {report['diversity_ratio']:.2f}x real, "
-              f"frequency W1 {report['frequency_w1']:.3f}")
-        written.append(save_model(generator, out / "generator.keras"))
-        written.append(save_model(discriminator, out / "discriminator.keras"))
-    return written, code
+    no_display = sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if show and no_display:
+        print("warning: --show needs a display and none was found; the figures are "
+              "saved as PNG files only", file=sys.stderr)
+    if not show or no_display:
+        matplotlib.use("Agg")
+    return show and not no_display
 
 
 def main(argv=None):
-    """Run the slides from start to end. Returns the exit code."""
+    """Run the slides from start to end, or `--generate`. Returns the exit code."""
     args = parse_args(argv)
     start = time.perf_counter()
+    names = GENERATE_FILES if args.generate is not None else TRAINING_FILES
     try:
-        out = check_out_dir(args.out)
-        # The variant shapes training only; --generate takes the saved model as it is.
-        variant = "" if args.generate is not None else f"variant {args.variant}, "
-        print(f"sine-gan: {variant}seed {args.seed}, outputs in {out}/")
-        print("versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()), flush=True)
-        if args.generate is not None:
-            written, code = run_generate(args, out), EXIT_OK
-        else:
-            written, code = run_training(args, out)
+        with handled_signals(_raise_interrupted):
+            show = choose_backend(args.show)
+            with output_folder(args.out, names, args.force) as (out, written):
+                # The variant shapes training only; --generate takes the model as it is.
+                variant = "" if args.generate is not None else f"variant {args.variant}, "
+                print(f"sine-gan: {variant}seed {args.seed}, outputs in {out}/")
+                print("versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()),
+                      flush=True)
+                if args.generate is not None:
+                    code = generate_and_write(out, written, args.model, args.generate, args.seed)
+                else:
+                    code = train(out, written, args.variant, args.seed, args.epochs,
+                                 args.pretrain_epochs)
     except UsageError as err:
         print(f"sine_gan.py: error: {err}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        # Ctrl-C outside the GAN loop. Files are renamed into place only once
-        # complete, so there is nothing half-written to clean up.
-        print("Interrupted: files written so far are complete; the rest were not written.",
+    except OutputError as err:
+        print(f"sine_gan.py: error: {err}", file=sys.stderr)
+        return EXIT_WRITE
+    except (Interrupted, KeyboardInterrupt) as err:
+        signum = getattr(err, "signum", signal.SIGINT)
+        name = "Interrupted" if signum == signal.SIGINT else "Terminated"
+        print(f"{name}: stopped before the run could finish; every file written is complete.",
               file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return 128 + signum
     print(f"Done in {time.perf_counter() - start:.1f} s. Files written:")
     for path in written:
         print(f"  {path}")
-    if args.show:
+    import matplotlib.pyplot as plt
+
+    if show:
         plt.show()
     plt.close("all")
     return code
 
 
+def run_command_line():
+    """`main()` as a script: a reader that closes the pipe early ends it quietly."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would complain again while flushing stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_BROKEN_PIPE
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run_command_line()

@@ -1,11 +1,14 @@
 """Definizione del discriminatore, del generatore e della GAN."""
 
+import keras
 import numpy as np
+import pytest
 
 import sine_gan
 
 
 def describe(model):
+    """Every layer, in order: its type, units, activation and dropout rate."""
     out = []
     for layer in model.layers:
         cfg = layer.get_config()
@@ -13,15 +16,23 @@ def describe(model):
     return out
 
 
+SLIDES_DISCRIMINATOR = [
+    ("Dense", 64, "relu", None),
+    ("Dropout", None, None, 0.4),
+    ("Dense", 64, "relu", None),
+    ("Dropout", None, None, 0.4),
+    ("Dense", 1, "sigmoid", None),
+]
+SLIDES_GENERATOR = [
+    ("Dense", 64, "relu", None),
+    ("Dense", 256, "relu", None),
+    ("Dense", 64, "tanh", None),
+]
+
+
 def test_discriminator_is_the_slides_network(seeded):
     d = sine_gan.build_discriminator()
-    assert describe(d) == [
-        ("Dense", 64, "relu", None),
-        ("Dropout", None, None, 0.4),
-        ("Dense", 64, "relu", None),
-        ("Dropout", None, None, 0.4),
-        ("Dense", 1, "sigmoid", None),
-    ]
+    assert describe(d) == SLIDES_DISCRIMINATOR
     assert d.count_params() == 8385
     assert d.input_shape == (None, 64)
     assert d.loss == "binary_crossentropy"
@@ -30,11 +41,7 @@ def test_discriminator_is_the_slides_network(seeded):
 
 def test_generator_is_the_slides_network(seeded):
     g = sine_gan.build_generator()
-    assert describe(g) == [
-        ("Dense", 64, "relu", None),
-        ("Dense", 256, "relu", None),
-        ("Dense", 64, "tanh", None),
-    ]
+    assert describe(g) == SLIDES_GENERATOR
     assert g.count_params() == 37248
     assert g.loss == "mse"
     out = g.predict_on_batch(np.ones((3, 64), "float32"))
@@ -50,3 +57,36 @@ def test_gan_chains_generator_and_frozen_discriminator(seeded):
     # Only the generator's weights are trained through the GAN.
     assert {id(v) for v in gan.trainable_weights} == {id(v) for v in g.trainable_weights}
     assert gan.output_shape == (None, 1)
+
+
+def test_improved_networks_end_with_the_slides_layers(seeded):
+    d = sine_gan.build_improved_discriminator()
+    assert describe(d)[-5:] == SLIDES_DISCRIMINATOR
+    assert {type(layer).__name__ for layer in d.layers} >= {"Conv1D", "MinibatchStd"}
+    assert d.loss == "binary_crossentropy" and d.output_shape == (None, 1)
+    g = sine_gan.build_improved_generator()
+    assert describe(g)[:3] == SLIDES_GENERATOR
+    assert g.get_layer("smoothing").trainable is False
+    assert g.output_shape == (None, 64)
+
+
+def test_a_single_change_builds_only_that_change(seeded):
+    build_d, build_g = sine_gan.builders_for("conv_front")
+    names = {type(layer).__name__ for layer in build_d().layers}
+    assert "Conv1D" in names and "MinibatchStd" not in names
+    assert describe(build_g()) == SLIDES_GENERATOR  # no smoothing asked for
+    assert sine_gan.builders_for("slides") == (sine_gan.build_discriminator,
+                                               sine_gan.build_generator)
+
+
+def test_an_unknown_change_is_refused():
+    with pytest.raises(ValueError, match="wings"):
+        sine_gan.builders_for("conv_front+wings")
+
+
+def test_a_saved_improved_discriminator_loads_in_safe_mode(seeded, tmp_path):
+    d = sine_gan.build_improved_discriminator()
+    sine_gan.save_model(d, tmp_path / "d.keras")
+    loaded = keras.saving.load_model(tmp_path / "d.keras", safe_mode=True)
+    x = np.random.default_rng(0).uniform(-1, 1, (8, 64)).astype("float32")
+    np.testing.assert_allclose(loaded.predict_on_batch(x), d.predict_on_batch(x), atol=1e-6)

@@ -4,7 +4,7 @@ import numpy as np
 
 import sine_gan
 
-X = np.linspace(-5.0, 5.0, 64)
+X = sine_gan.X_COORDS
 
 
 def sinusoids(count, seed):
@@ -15,18 +15,15 @@ def sinusoids(count, seed):
 
 
 def test_exact_sinusoids_score_one_with_the_right_frequency():
-    np.random.seed(0)
-    _, X_TRAIN = sine_gan.make_dataset()
     curves, scale = sinusoids(500, 1)
-    fit = sine_gan.sine_fit(curves, X)
+    fit = sine_gan.sine_fit(curves)
     assert fit["r2"].min() > 0.999
     assert np.abs(fit["frequency"] - scale).max() < 0.02
     np.testing.assert_allclose(fit["amplitude"], 1.0, atol=0.02)
-    assert sine_gan.sine_fit(X_TRAIN[:1000], X)["r2"].min() > 0.999
 
 
 def test_amplitude_and_offset_are_recovered():
-    fit = sine_gan.sine_fit(0.5 * np.sin(1.3 * X + 2.0) + 0.2, X)
+    fit = sine_gan.sine_fit(0.5 * np.sin(1.3 * X + 2.0) + 0.2)
     assert fit["r2"][0] > 0.999
     assert abs(fit["frequency"][0] - 1.3) < 0.01
     assert abs(fit["amplitude"][0] - 0.5) < 0.01
@@ -34,29 +31,38 @@ def test_amplitude_and_offset_are_recovered():
 
 def test_uniform_noise_scores_low():
     noise = np.random.default_rng(2).uniform(-1, 1, (1000, 64))
-    r2 = sine_gan.sine_fit(noise, X)["r2"]
-    assert np.median(r2) < 0.3
-    assert np.mean(r2 >= sine_gan.GOOD_R2) == 0.0
+    summary = sine_gan.r2_summary(sine_gan.sine_fit(noise)["r2"])
+    assert summary["median_r2"] < 0.3
+    assert summary[sine_gan.SHARE_KEY] == 0.0
 
 
 def test_report_sees_collapse_and_trembling():
     real, _ = sinusoids(1000, 3)
     same = np.repeat(real[:1], 1000, axis=0)
-    collapsed = sine_gan.sine_report(same, real, X)
+    collapsed, _ = sine_gan.sine_report(same, real)
     assert collapsed["diversity_ratio"] < 1e-6
     assert collapsed["frequency_w1"] > 0.2
-    itself = sine_gan.sine_report(real, real, X)
-    assert itself["frequency_w1"] == 0.0
-    assert itself["roughness_ratio"] == 1.0 and itself["diversity_ratio"] == 1.0
-    assert itself["median_r2"] > 0.999 and itself["share_r2_ge_0.9"] == 1.0
-    jitter = real + np.random.default_rng(4).normal(0, 0.05, real.shape)
-    trembling = sine_gan.sine_report(jitter, real, X)
+    other, _ = sinusoids(1000, 4)
+    fresh, _ = sine_gan.sine_report(other, real)
+    assert fresh["frequency_w1"] < 0.05 and 0.9 < fresh["diversity_ratio"] < 1.1
+    assert 0.8 < fresh["roughness_ratio"] < 1.25
+    jitter = other + np.random.default_rng(4).normal(0, 0.05, other.shape)
+    trembling, _ = sine_gan.sine_report(jitter, real)
     assert trembling["roughness_ratio"] > 5
-    assert trembling["median_r2"] < itself["median_r2"]
+    assert trembling["median_r2"] < fresh["median_r2"]
+
+
+def test_report_returns_the_fitted_frequencies_it_compared():
+    real, scale = sinusoids(300, 5)
+    slow = np.sin(0.6 * X[None, :] + np.linspace(1, 3, 300)[:, None])
+    report, (fake_b, real_b) = sine_gan.sine_report(slow, real)
+    np.testing.assert_allclose(fake_b, 0.6, atol=0.01)
+    np.testing.assert_allclose(real_b, scale, atol=0.02)
+    assert abs(report["frequency_w1"] - sine_gan.wasserstein1(fake_b, real_b)) < 1e-12
 
 
 def test_wasserstein_matches_a_known_value():
     # Shifting a sample by 0.3 moves it by exactly 0.3.
     a = np.random.default_rng(5).uniform(0, 1, 400)
-    assert abs(sine_gan._wasserstein1(a, a + 0.3) - 0.3) < 1e-9
-    assert abs(sine_gan._wasserstein1(np.array([0.0]), np.array([1.0, 3.0])) - 2.0) < 1e-9
+    assert abs(sine_gan.wasserstein1(a, a + 0.3) - 0.3) < 1e-9
+    assert abs(sine_gan.wasserstein1(np.array([0.0]), np.array([1.0, 3.0])) - 2.0) < 1e-9

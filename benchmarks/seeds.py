@@ -1,0 +1,172 @@
+"""Score configurations of the GAN over many seeds: min, median and max.
+
+Each (configuration, seed) is a full training run in a fresh Python process,
+scored on 1,000 fresh curves against 1,000 real ones, as `metrics.json` is.
+Runs go `--jobs` at a time, seed by seed, so that the configurations of one
+seed run side by side; TensorFlow's threads are split between the jobs. A line
+is printed as each run ends. At the end, one table per measure: min, median
+and max over the seeds, how many seeds meet the improved variant's target,
+and the value of every seed. The tables are written as Markdown and the raw
+results as JSON.
+
+Run: python benchmarks/seeds.py [--configs slides improved] [--seeds 1 2 ... 10]
+A configuration is `slides`, `improved`, or changes joined by '+', for example
+`conv_front+minibatch_std`; the changes are `sine_gan.IMPROVEMENTS`.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import sine_gan  # noqa: E402  (cheap: TensorFlow is imported only by a run)
+
+# (key in metrics.json, title, format, target as (comparison, bound) or None)
+MEASURES = [
+    ("median_r2", "median R²", "{:.4f}", (">=", 0.99)),
+    (sine_gan.SHARE_KEY, "share of curves with R² >= 0.9", "{:.3f}", None),
+    ("roughness_ratio", "roughness, generated / real", "{:.2f}", ("<=", 3.0)),
+    ("diversity_ratio", "diversity, generated / real", "{:.2f}", (">=", 0.85)),
+    ("frequency_w1", "frequency W1", "{:.3f}", ("<=", 0.10)),
+    ("seconds", "seconds (training, scoring and writing; no start-up)", "{:.0f}", None),
+    ("time_ratio", "time, over the slides' run of the same seed", "{:.2f}", ("<=", 1.5)),
+]
+
+
+def meets(value, target):
+    comparison, bound = target
+    return value >= bound if comparison == ">=" else value <= bound
+
+
+def worker(config, seed, epochs, out):
+    """In this process: train one configuration, print its report as JSON."""
+    import contextlib
+
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(sys.stderr):  # the run's tables are not the result
+        code = sine_gan.train(Path(out), [], config, seed, epochs)
+    report = json.loads((Path(out) / "metrics.json").read_text())["report"]
+    report["seconds"] = time.perf_counter() - start
+    print(json.dumps(report))
+    return code
+
+
+def run_one(config, seed, epochs, threads):
+    """Train one configuration in a fresh process; returns its report."""
+    env = dict(os.environ, TF_NUM_INTRAOP_THREADS=str(threads),
+               TF_NUM_INTEROP_THREADS=str(threads))
+    with tempfile.TemporaryDirectory() as out:
+        done = subprocess.run([sys.executable, __file__, "--worker", config, str(seed),
+                               str(epochs), out], capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"{config} seed {seed} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def add_time_ratios(results):
+    """Each run's seconds over those of the slides' run of the same seed."""
+    for (config, seed), report in results.items():
+        slides = results.get(("slides", seed))
+        if slides:
+            report["time_ratio"] = report["seconds"] / slides["seconds"]
+
+
+def markdown(results, configs, seeds):
+    """The tables: a summary per measure, then every seed's values."""
+    lines = []
+    for key, title, fmt, target in MEASURES:
+        rows = [(c, [results[c, s][key] for s in seeds if key in results.get((c, s), {})])
+                for c in configs]
+        rows = [(c, values) for c, values in rows if values]
+        if not rows:
+            continue
+        goal = f" (target {target[0]} {target[1]:g})" if target else ""
+        lines += ["", f"**{title}**{goal}", "",
+                  "| configuration | min | median | max |" + (" seeds meeting the target |"
+                                                            if target else ""),
+                  "|---|---|---|---|" + ("---|" if target else "")]
+        for config, values in rows:
+            cells = [fmt.format(v) for v in (min(values), statistics.median(values), max(values))]
+            if target:
+                cells.append(f"{sum(meets(v, target) for v in values)} of {len(values)}")
+            lines.append(f"| {config} | " + " | ".join(cells) + " |")
+    lines += ["", "<details><summary>Every seed</summary>", ""]
+    for key, title, fmt, _ in MEASURES:
+        if not any(key in results.get((c, s), {}) for c in configs for s in seeds):
+            continue
+        lines += ["", f"**{title}**", "",
+                  "| configuration | " + " | ".join(f"seed {s}" for s in seeds) + " |",
+                  "|---|" + "---|" * len(seeds)]
+        for config in configs:
+            cells = [fmt.format(results[config, s][key]) if key in results.get((config, s), {})
+                     else "–" for s in seeds]
+            lines.append(f"| {config} | " + " | ".join(cells) + " |")
+    lines += ["", "</details>", ""]
+    return "\n".join(lines)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--configs", nargs="+", default=["slides", "improved"])
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(range(1, 11)))
+    parser.add_argument("--epochs", type=int, default=64)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="runs at a time (default: the number of cores)")
+    parser.add_argument("--save", default=str(ROOT / "benchmarks" / "results" / "seeds"),
+                        help="write SAVE.json and SAVE.md (default benchmarks/results/seeds)")
+    parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.worker:
+        config, seed, epochs, out = args.worker
+        return worker(config, int(seed), int(epochs), out)
+    for config in args.configs:
+        sine_gan.builders_for(config)  # an unknown configuration fails here, not in a worker
+    cores = os.cpu_count() or 1
+    threads = max(1, cores // args.jobs)
+    runs = [(config, seed) for seed in args.seeds for config in args.configs]
+    print(f"{len(runs)} runs of {args.epochs} epochs, {args.jobs} at a time, "
+          f"{threads} TensorFlow thread(s) each, on {cores} cores", flush=True)
+    results, failed = {}, 0
+    with ThreadPoolExecutor(args.jobs) as pool:
+        futures = {pool.submit(run_one, c, s, args.epochs, threads): (c, s) for c, s in runs}
+        for done, future in enumerate(as_completed(futures), start=1):
+            config, seed = futures[future]
+            try:
+                report = results[config, seed] = future.result()
+            except RuntimeError as err:
+                failed += 1
+                print(f"[{done}/{len(runs)}] {err}", file=sys.stderr, flush=True)
+                continue
+            print(f"[{done}/{len(runs)}] {config} seed {seed}: R² {report['median_r2']:.4f}, "
+                  f"roughness {report['roughness_ratio']:.2f}x, "
+                  f"diversity {report['diversity_ratio']:.2f}, "
+                  f"W1 {report['frequency_w1']:.3f}, {report['seconds']:.0f} s", flush=True)
+    add_time_ratios(results)
+    table = markdown(results, args.configs, args.seeds)
+    print(table)
+    save = Path(args.save)
+    save.parent.mkdir(parents=True, exist_ok=True)
+    save.with_suffix(".md").write_text(table, encoding="utf-8")
+    save.with_suffix(".json").write_text(json.dumps(
+        {"epochs": args.epochs, "seeds": args.seeds, "configs": args.configs, "jobs": args.jobs,
+         "results": [{"config": c, "seed": s, **r} for (c, s), r in sorted(results.items())]},
+        indent=1) + "\n", encoding="utf-8")
+    print(f"Written: {save.with_suffix('.md')}, {save.with_suffix('.json')}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

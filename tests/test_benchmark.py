@@ -1,0 +1,43 @@
+"""benchmarks/seeds.py: the tables it prints, on made-up results (no training)."""
+
+import importlib.util
+
+import pytest
+
+import sine_gan
+
+
+@pytest.fixture(scope="module")
+def seeds():
+    path = sine_gan.Path(sine_gan.__file__).parent / "benchmarks" / "seeds.py"
+    spec = importlib.util.spec_from_file_location("seeds_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def made_up(r2, w1, seconds):
+    return {"median_r2": r2, sine_gan.SHARE_KEY: 0.9, "roughness_ratio": 2.0,
+            "diversity_ratio": 0.9, "frequency_w1": w1, "seconds": seconds}
+
+
+def test_summary_gives_min_median_max_and_counts_the_seeds_that_meet_a_target(seeds):
+    results = {("slides", 1): made_up(0.98, 0.30, 20), ("slides", 2): made_up(0.97, 0.40, 22),
+               ("slides", 3): made_up(0.99, 0.20, 21),
+               ("improved", 1): made_up(0.995, 0.05, 30), ("improved", 2): made_up(0.999, 0.12, 44),
+               ("improved", 3): made_up(0.991, 0.08, 31)}
+    seeds.add_time_ratios(results)
+    assert results["improved", 2]["time_ratio"] == 2.0
+    table = seeds.markdown(results, ["slides", "improved"], [1, 2, 3])
+    assert "| improved | 0.050 | 0.080 | 0.120 | 2 of 3 |" in table  # W1 <= 0.10
+    assert "| slides | 0.9700 | 0.9800 | 0.9900 | 1 of 3 |" in table  # R² >= 0.99
+    assert "| improved | 1.48 | 1.50 | 2.00 | 2 of 3 |" in table  # time <= 1.5x
+    assert "| improved | 0.050 | 0.120 | 0.080 |" in table  # every seed, in seed order
+    assert "<details>" in table
+
+
+def test_a_missing_run_shows_as_a_dash_and_is_not_counted(seeds):
+    results = {("improved", 1): made_up(0.995, 0.05, 30)}
+    table = seeds.markdown(results, ["improved"], [1, 2])
+    assert "| improved | 0.050 | 0.050 | 0.050 | 1 of 1 |" in table
+    assert "| improved | 0.050 | – |" in table

@@ -1,0 +1,63 @@
+"""Ctrl-C and SIGTERM: at any moment, one line, the documented exit code, nothing half-written."""
+
+import os
+import signal
+
+import pytest
+
+import sine_gan
+
+
+def test_a_first_signal_is_recorded_and_a_second_one_raises():
+    with sine_gan.handled_signals(sine_gan._raise_interrupted):
+        with sine_gan.deferred_signals() as received:
+            os.kill(os.getpid(), signal.SIGTERM)
+            assert received == [signal.SIGTERM]
+            with pytest.raises(sine_gan.Interrupted) as second:
+                os.kill(os.getpid(), signal.SIGINT)
+            assert second.value.signum == signal.SIGINT
+        with pytest.raises(sine_gan.Interrupted):  # outside: raised at once
+            os.kill(os.getpid(), signal.SIGTERM)
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+def read_until(proc, prefix):
+    """Lines of stdout up to the first that starts with `prefix`."""
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if line.startswith(prefix):
+            break
+    return lines
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum, code, word", [(signal.SIGINT, 130, "Interrupted"),
+                                                (signal.SIGTERM, 143, "Terminated")])
+def test_a_signal_in_training_keeps_the_finished_epochs(signum, code, word, tmp_path, start_cli):
+    proc = start_cli("--out", tmp_path)
+    lines = read_until(proc, "    001 |")  # two GAN epochs are done
+    proc.send_signal(signum)
+    rest, err = proc.communicate(timeout=120)
+    out = "".join(lines) + rest
+    assert proc.returncode == code, err
+    assert err.startswith(f"{word}: keeping the ") and "Traceback" not in err + out
+    epochs = len((tmp_path / "history.csv").read_text().splitlines()) - 1
+    assert 2 <= epochs < 64
+    for name in sine_gan.TRAINING_FILES:
+        assert (tmp_path / name).stat().st_size > 0, name
+    assert str(tmp_path / "generator.keras") in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [*sine_gan.TRAINING_FILES, sine_gan.MANIFEST])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_while_tensorflow_loads_exits_in_one_line(signum, code, tmp_path, start_cli):
+    proc = start_cli("--out", tmp_path / "run")
+    read_until(proc, "sine-gan:")  # printed just before TensorFlow is imported
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == code
+    assert len(err.strip().splitlines()) == 1 and "stopped before the run could finish" in err
+    assert not (tmp_path / "run").exists()
