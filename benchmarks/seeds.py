@@ -114,12 +114,19 @@ def markdown(results, configs, seeds):
     return "\n".join(lines)
 
 
+def positive(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--configs", nargs="+", default=["slides", "improved"])
     parser.add_argument("--seeds", type=int, nargs="+", default=list(range(1, 11)))
     parser.add_argument("--epochs", type=int, default=64)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+    parser.add_argument("--jobs", type=positive, default=os.cpu_count() or 1,
                         help="runs at a time (default: the number of cores)")
     parser.add_argument("--save", default=str(ROOT / "benchmarks" / "results" / "seeds"),
                         help="write SAVE.json and SAVE.md (default benchmarks/results/seeds)")
@@ -133,7 +140,11 @@ def main(argv=None):
         config, seed, epochs, out = args.worker
         return worker(config, int(seed), int(epochs), out)
     for config in args.configs:
-        sine_gan.builders_for(config)  # an unknown configuration fails here, not in a worker
+        try:
+            sine_gan.builders_for(config)  # an unknown configuration fails here, not in a worker
+        except ValueError as err:
+            print(f"seeds.py: error: --configs {config}: {err}", file=sys.stderr)
+            return 2
     cores = os.cpu_count() or 1
     threads = max(1, cores // args.jobs)
     runs = [(config, seed) for seed in args.seeds for config in args.configs]
@@ -169,4 +180,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # the runs under way get the same Ctrl-C and stop too
+        print("Interrupted: no table written.", file=sys.stderr)
+        sys.exit(130)

@@ -1,22 +1,23 @@
 """Time one GAN training step: the slides' code against this project's.
 
-Both versions build their own models with `sine_gan`'s functions and run the
-same step, side by side in one process: blocks of steps alternate between the
+Both versions build their own models with `sine_gan`'s functions, side by
+side in one process: blocks of one epoch (64 steps) alternate between the
 two, so a machine that slows down or speeds up affects both alike.
 
-- slides: `generator.predict(NOISE[n])` on float64 arrays, as printed
-  (predict's progress bar is silenced with verbose=0, which only makes the
-  slides' version faster);
-- project: `sine_gan.fake_curves` (`predict_on_batch`) and float32 arrays,
-  through the same `discriminator_step` and `generator_step` the script runs.
+- slides: the slide's step with `generator.predict(NOISE[n])` on float64
+  arrays, as printed (predict's progress bar is silenced with verbose=0,
+  which only makes the slides' version faster);
+- project: `sine_gan.train_gan` itself, one epoch per block, with its
+  monitor: `predict_on_batch`, float32 arrays and the score after the epoch.
 
-It also times the sinusoid score that the training loop computes once per
-epoch, against the epoch's steps.
+It also times the sinusoid score that the monitor computes once per epoch,
+against the epoch's steps.
 
-Run: python benchmarks/step_time.py [--steps 300] [--rounds 5]
+Run: python benchmarks/step_time.py [--epochs 5] [--rounds 5]
 """
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -49,55 +50,59 @@ def slides_step(g, d, gan, X_TRAIN, NOISE):
     gan.train_on_batch(NOISE[n], ONES.astype("float64"))
 
 
-def project_step(g, d, gan, X_TRAIN, NOISE):
-    """The step inside `sine_gan.train_gan`."""
-    n = np.random.randint(0, TRAIN_SIZE, size=BATCH // 2)
-    x = np.concatenate((X_TRAIN[n], sine_gan.fake_curves(g, NOISE[n])))
-    sine_gan.discriminator_step(d, x)
-    sine_gan.generator_step(gan, NOISE[n])
+def slides_epoch(g, d, gan, X_TRAIN, NOISE):
+    for _ in range(TRAIN_SIZE // BATCH):
+        slides_step(g, d, gan, X_TRAIN, NOISE)
+
+
+def project_epoch(g, d, gan, X_TRAIN, NOISE):
+    """One epoch of `sine_gan.train_gan`, monitor included, its table line silenced."""
+    monitor = sine_gan.TrainingMonitor(PROBE, 1)
+    with contextlib.redirect_stdout(open(os.devnull, "w")):
+        sine_gan.train_gan(g, d, gan, X_TRAIN, NOISE, 1, monitor)
+
+
+PROBE = np.random.default_rng(0).uniform(-1, 1, (sine_gan.PROBE_SIZE, 64)).astype("float32")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=300, help="steps per version per round")
+    parser.add_argument("--epochs", type=int, default=5, help="epochs per version per round")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     sine_gan.seed_everything(0)
-    _, X_TRAIN = sine_gan.make_dataset()
+    X_TRAIN = sine_gan.make_dataset()
     NOISE = sine_gan.make_noise()
-    versions = {
-        "slides": (slides_step, build(X_TRAIN, NOISE), X_TRAIN.astype("float64"),
-                   NOISE.astype("float64")),
-        "project": (project_step, build(X_TRAIN, NOISE), X_TRAIN, NOISE),
-    }
+    with contextlib.redirect_stdout(open(os.devnull, "w")):  # the pretraining tables
+        versions = {
+            "slides": (slides_epoch, build(X_TRAIN, NOISE), X_TRAIN.astype("float64"),
+                       NOISE.astype("float64")),
+            "project": (project_epoch, build(X_TRAIN, NOISE), X_TRAIN, NOISE),
+        }
     timings = {name: [] for name in versions}
-    for name, (step, models, x, noise) in versions.items():
-        for _ in range(20):  # trace and warm up
-            step(*models, x, noise)
-    block = 50
+    for name, (epoch, models, x, noise) in versions.items():
+        epoch(*models, x, noise)  # trace and warm up
+    block = TRAIN_SIZE // BATCH
     for _ in range(args.rounds):
-        for name, (step, models, x, noise) in versions.items():
-            for _ in range(args.steps // block):
+        for name, (epoch, models, x, noise) in versions.items():
+            for _ in range(args.epochs):
                 start = time.perf_counter()
-                for _ in range(block):
-                    step(*models, x, noise)
+                epoch(*models, x, noise)
                 timings[name].append((time.perf_counter() - start) / block * 1000)
     print(f"machine: {os.cpu_count()} CPUs, {sys.platform}, Python {sys.version.split()[0]}")
-    print(f"{args.rounds} rounds x {args.steps} steps per version, blocks of {block}, interleaved")
+    print(f"{args.rounds} rounds x {args.epochs} epochs of {block} steps per version, interleaved")
     median = {name: statistics.median(t) for name, t in timings.items()}
     for name, t in timings.items():
         print(f"{name:>8}: median {median[name]:7.2f} ms/step "
               f"(min {min(t):.2f}, max {max(t):.2f}); 4,096 steps = {median[name] * 4.096:.1f} s")
     print(f"   ratio: the project's step is {median['slides'] / median['project']:.1f}x faster")
 
-    # The sinusoid score that train_gan adds after every epoch.
+    # The sinusoid score that the monitor adds after every epoch.
     g = versions["project"][1][0]
-    probe = np.random.default_rng(0).uniform(-1, 1, (sine_gan.PROBE_SIZE, 64)).astype("float32")
-    x = np.linspace(sine_gan.X_MIN, sine_gan.X_MAX, sine_gan.TRAIN_LEN)
     scoring = []
     for _ in range(20):
         start = time.perf_counter()
-        sine_gan.sine_fit(sine_gan.fake_curves(g, probe), x)
+        sine_gan.sine_fit(g.predict_on_batch(PROBE))
         scoring.append((time.perf_counter() - start) * 1000)
     per_epoch = statistics.median(scoring)
     epoch = median["project"] * (TRAIN_SIZE // BATCH)
