@@ -616,7 +616,7 @@ def plot_frequencies(fake_frequencies, real_frequencies, w1):
     axis.set_title(f"Frequenze b delle curve (W1 = {w1:.3f})")
     axis.set_xlabel("frequenza b in sin(bx + c)")
     axis.set_ylabel("curve")
-    axis.legend(loc="upper left")
+    axis.legend(loc="upper right")  # right of b = 2: no training curve is there
     return fig
 
 
@@ -1275,6 +1275,7 @@ def main(argv=None):
     args = parse_args(argv)
     start = time.perf_counter()
     names = GENERATE_FILES if args.generate is not None else TRAINING_FILES
+    show = False
     try:
         with handled_signals(_raise_interrupted):
             show = choose_backend(args.show)
@@ -1301,14 +1302,17 @@ def main(argv=None):
         print(f"{name}: stopped before the run could finish; every file written is complete.",
               file=sys.stderr)
         return 128 + signum
+    finally:
+        if not show and "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close("all")  # the figures are saved
     print(f"Done in {time.perf_counter() - start:.1f} s. Files written:")
     for path in written:
         print(f"  {path}")
-    import matplotlib.pyplot as plt
-
     if show:
+        import matplotlib.pyplot as plt
+
         plt.show()
-    plt.close("all")
+        plt.close("all")
     return code
 
 
