@@ -739,12 +739,15 @@ def build_improved_discriminator(changes=IMPROVEMENTS):
 
     `minibatch_std`: a `MinibatchStd` channel, so that a generator that
     repeats itself looks fake. `conv_front`: a `Conv1D` over five neighbouring
-    points, so that jitter between neighbours becomes an easy tell (the seed
-    articles note that discriminators are typically convolutional). The
-    slides' layers follow, rebuilt for the front's output size.
+    points, so that jitter and wrong local shape become easy tells (the seed
+    articles note that discriminators are typically convolutional), followed
+    by the dropout the slides put after each of their Dense layers. Without
+    it the discriminator leans on local shape alone, and the generator keeps
+    to the frequencies it draws best. The slides' layers follow, rebuilt for
+    the front's output size.
     """
     from keras import Input
-    from keras.layers import Conv1D, Flatten, Reshape
+    from keras.layers import Conv1D, Dropout, Flatten, Reshape
     from keras.models import Sequential
 
     slides = build_discriminator()
@@ -753,6 +756,7 @@ def build_improved_discriminator(changes=IMPROVEMENTS):
         front.append(minibatch_std_layer_class()())
     if "conv_front" in changes:
         front.append(Conv1D(16, 5, strides=2, padding="same", activation="relu"))
+        front.append(Dropout(DIS_DROPOUT))
     if not front:
         return slides
     layers = [type(layer).from_config(layer.get_config()) for layer in slides.layers]

@@ -62,7 +62,9 @@ def test_gan_chains_generator_and_frozen_discriminator(seeded):
 def test_improved_networks_end_with_the_slides_layers(seeded):
     d = sine_gan.build_improved_discriminator()
     assert describe(d)[-5:] == SLIDES_DISCRIMINATOR
-    assert {type(layer).__name__ for layer in d.layers} >= {"Conv1D", "MinibatchStd"}
+    front = [type(layer).__name__ for layer in d.layers[:-5]]
+    assert front == ["Reshape", "MinibatchStd", "Conv1D", "Dropout", "Flatten"]
+    assert describe(d)[3][3] == sine_gan.DIS_DROPOUT  # the slides' dropout on the convolution
     assert d.loss == "binary_crossentropy" and d.output_shape == (None, 1)
     g = sine_gan.build_improved_generator()
     assert describe(g)[:3] == SLIDES_GENERATOR
