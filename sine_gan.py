@@ -553,13 +553,16 @@ class TrainingMonitor:
         self.signals = signals
         self.history, self.snapshots = [], []
         self.stopped = None  # why training stopped early, if it did
-        self.diverged = False
         self.start = time.perf_counter()
+
+    @property
+    def diverged(self):
+        """Whether training stopped for a NaN or infinite loss."""
+        return self.stopped not in (None, "interrupted")
 
     def should_stop(self, e, k, d_loss, g_loss):
         """After a step: stop for a NaN or infinite loss, or for a signal."""
         if not (math.isfinite(d_loss) and math.isfinite(g_loss)):
-            self.diverged = True
             self.stopped = (f"training diverged at epoch {e}, step {k}: "
                             f"d_loss={d_loss}, g_loss={g_loss}")
         elif self.signals:
@@ -954,6 +957,19 @@ def _locked(out):
         os.close(fd)
 
 
+def read_manifest(path):
+    """The file names in a folder's manifest; none if it is missing or unreadable.
+
+    An unreadable manifest vouches for nothing, so every existing output
+    file then counts as not sine-gan's.
+    """
+    try:
+        names = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
+
+
 @contextlib.contextmanager
 def output_folder(path, names, force=False):
     """Check, create and lock the output folder; yield it and a list of files written.
@@ -979,10 +995,9 @@ def output_folder(path, names, force=False):
     try:
         with _locked(out):
             manifest = out / MANIFEST
-            ours = set(json.loads(manifest.read_text())) if manifest.is_file() else set()
-            theirs = [name for name in names
-                      if (out / name).exists() or (out / name).is_symlink()]
-            theirs = [name for name in theirs if name not in ours]
+            ours = read_manifest(manifest)
+            theirs = [name for name in names if name not in ours
+                      and ((out / name).exists() or (out / name).is_symlink())]
             if theirs and not force:
                 raise UsageError(f"--out {out}: {', '.join(theirs)} already there and not "
                                  "written by sine-gan; choose another folder, or add --force "

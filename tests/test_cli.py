@@ -129,6 +129,15 @@ def test_files_sine_gan_did_not_write_are_never_overwritten(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv", "metrics.json"]
 
 
+def test_a_damaged_manifest_vouches_for_nothing(tmp_path, capsys):
+    (tmp_path / "history.csv").write_text("my own numbers")
+    for damaged in ["{not json", '{"history.csv": 1}', "[3, null]"]:
+        (tmp_path / sine_gan.MANIFEST).write_text(damaged)
+        assert sine_gan.main(["--epochs", "0", "--out", str(tmp_path)]) == 2
+        assert "history.csv already there and not written by sine-gan" in capsys.readouterr().err
+    assert (tmp_path / "history.csv").read_text() == "my own numbers"
+
+
 def test_force_overwrites_and_a_later_run_needs_no_force(tmp_path, capsys):
     (tmp_path / "metrics.json").write_text("{}")
     args = ["--epochs", "0", "--pretrain-epochs", "1", "--out", str(tmp_path)]
