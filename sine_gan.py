@@ -17,6 +17,31 @@ Run it with `python sine_gan.py` (under a minute on two CPU cores);
 `python sine_gan.py --help` lists the options.
 """
 
+import os
+import signal
+import sys
+
+# The signals that stop a run (Ctrl-C, `kill`, a closed terminal), each with
+# the word that the run's last line starts with.
+STOP_SIGNALS = {getattr(signal, name): word for name, word in (
+    ("SIGINT", "Interrupted"), ("SIGTERM", "Terminated"), ("SIGHUP", "Hangup"))
+    if hasattr(signal, name)}
+
+if __name__ == "__main__":
+    # Set before anything else loads. Nothing is written yet, so a signal now
+    # ends the process at once, in one line; `main()` sets its own handlers.
+    def _stop_while_starting(signum, frame):
+        try:
+            sys.stderr.write(f"{STOP_SIGNALS[signum]}: stopped while starting; "
+                             "nothing was written.\n")
+            sys.stderr.flush()
+        except (OSError, ValueError):  # the terminal may be gone
+            pass
+        os._exit(128 + signum)
+
+    for _signum in STOP_SIGNALS:
+        signal.signal(_signum, _stop_while_starting)
+
 import argparse
 import contextlib
 import csv
@@ -24,21 +49,14 @@ import functools
 import io
 import json
 import math
-import os
 import platform
 import re
-import signal
 import stat
-import sys
 import tempfile
+import threading
 import time
 import zipfile
 from pathlib import Path
-
-if __name__ == "__main__":
-    # Ctrl-C while NumPy loads ends the process at once, without a traceback;
-    # from `main()` on, Ctrl-C is handled and reported in one line.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 # Set before TensorFlow is imported: quiet its start-up chatter, and use its
 # own kernels rather than oneDNN's, which cost more than they save on these
@@ -105,8 +123,15 @@ GENERATE_SCORED = 10_000  # at most this many generated curves are scored
 MANIFEST = ".sine-gan-files"  # the files sine-gan wrote in an output folder
 LOCK = ".sine-gan.lock"  # held by the run that is using an output folder
 
-# Exit codes of the command line (see the README).
-EXIT_OK, EXIT_DIVERGED, EXIT_USAGE, EXIT_WRITE = 0, 1, 2, 3
+# A --model archive is refused from what its zip entries declare, before it is
+# read. A generator of this project is about 0.5 MB, stored almost uncompressed.
+MODEL_ENTRIES_MAX = 64
+MODEL_ENTRY_MAX_BYTES = 32 * 2**20
+MODEL_TOTAL_MAX_BYTES = 64 * 2**20
+MODEL_RATIO_MAX = 100  # uncompressed over compressed size, for entries over 1 MiB
+
+# Exit codes of the command line (see the README); a signal gives 128 + its number.
+EXIT_OK, EXIT_DIVERGED, EXIT_USAGE, EXIT_WRITE, EXIT_BACKEND = 0, 1, 2, 3, 4
 EXIT_BROKEN_PIPE = 128 + 13  # as a shell reports a process killed by SIGPIPE
 
 
@@ -531,10 +556,10 @@ def describe_report(report, count):
 ## Watching the training
 
 The slide's loop stays as printed. Everything it does not do itself, the
-monitor does: after each step it checks for a NaN loss and for Ctrl-C or a
-SIGTERM; after each epoch it scores a fixed probe of generated curves, times
-the epoch and keeps the row of the history and the curves of the evolution
-figure.
+monitor does: after each step it checks for a NaN loss and for a stop signal
+(Ctrl-C, SIGTERM, SIGHUP); after each epoch it scores a fixed probe of
+generated curves, times the epoch and keeps the row of the history and the
+curves of the evolution figure.
 """
 
 
@@ -647,12 +672,16 @@ def save_evolution_gif(path, snapshots, history):
     Only the curves and the title change between frames, so the axes are drawn
     once and each frame redraws just those (blitting). Every frame uses the
     first frame's palette. Matplotlib's own PillowWriter redraws everything and
-    picks a palette per frame: 11 s for 64 frames against 1 s this way.
+    picks a palette per frame: 11 s for 64 frames against 1 s this way. The
+    figure is drawn by Agg whatever the session's backend, and never shown.
     """
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
     from PIL import Image
 
-    fig, axis = plt.subplots(1, 1, figsize=(5, 3.4), dpi=80)
+    fig = Figure(figsize=(5, 3.4), dpi=80)
+    FigureCanvasAgg(fig)
+    axis = fig.subplots(1, 1)
     lines = [axis.plot(X_COORDS, c, linewidth=1.2, animated=True)[0] for c in snapshots[0]]
     title = axis.set_title(" ", animated=True)
     axis.set_ylim(-1.1, 1.1)
@@ -672,7 +701,6 @@ def save_evolution_gif(path, snapshots, history):
         if palette is None:
             palette = image.quantize(colors=64, method=Image.Quantize.MEDIANCUT)
         frames.append(image.quantize(palette=palette, dither=Image.Dither.NONE))
-    plt.close(fig)
     with atomic_path(path) as tmp:
         frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:],
                        duration=125, loop=0)
@@ -842,12 +870,38 @@ class OutputError(Exception):
     """An output file could not be written (disk full, permissions): one line, exit 3."""
 
 
-class Interrupted(Exception):
-    """Ctrl-C or SIGTERM outside the part of the run that finishes its work first."""
+class BackendError(Exception):
+    """TensorFlow or Keras could not be loaded: one line, exit 4."""
+
+
+class Interrupted(BaseException):
+    """A stop signal outside the part of the run that finishes its work first.
+
+    A `BaseException`, like `KeyboardInterrupt`, so that library code's
+    `except Exception` cannot swallow it.
+    """
 
     def __init__(self, signum):
         super().__init__(signal.Signals(signum).name)
         self.signum = signum
+
+
+def signal_behind(err):
+    """The stop signal that `err` is, or was raised from; None if there is none.
+
+    Library code may turn ours into another exception (Python 3.11 wraps any
+    exception raised while a class is created in a `RuntimeError`), so the
+    whole chain of causes is searched.
+    """
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        if isinstance(err, Interrupted):
+            return err.signum
+        if isinstance(err, KeyboardInterrupt):
+            return signal.SIGINT
+        err = err.__cause__ or err.__context__
+    return None
 
 
 @contextlib.contextmanager
@@ -917,10 +971,19 @@ def history_csv(history):
 
 
 def versions():
-    """The versions that a run reports and records in `metrics.json`."""
-    import keras
-    import tensorflow as tf
+    """The versions that a run reports and records in `metrics.json`.
 
+    The first import of TensorFlow and Keras in a run: if they cannot load (a
+    broken install, no usable temporary folder), a `BackendError` says why.
+    """
+    try:
+        import keras
+        import tensorflow as tf
+    except Exception as err:
+        if signal_behind(err) is not None:
+            raise  # a signal, turned into another exception by the import
+        reason = first_sentences(str(err)) or type(err).__name__
+        raise BackendError(f"TensorFlow could not be loaded ({reason})") from None
     return {"python": platform.python_version(), "tensorflow": tf.__version__,
             "keras": keras.__version__, "numpy": np.__version__}
 
@@ -970,14 +1033,29 @@ def read_manifest(path):
     return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
 
 
+def _forget_earlier_run(out, ours, written):
+    """Remove the files an earlier run wrote in `out` and this one did not rewrite.
+
+    Only names in the manifest are touched: those files are sine-gan's.
+    """
+    for name in sorted(ours - {p.name for p in written}):
+        stale = out / name
+        if (name == Path(name).name and name not in (MANIFEST, LOCK)
+                and (stale.is_file() or stale.is_symlink())):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+
+
 @contextlib.contextmanager
 def output_folder(path, names, force=False):
     """Check, create and lock the output folder; yield it and a list of files written.
 
     A file in `names` that exists but is not in the folder's manifest (the
     files sine-gan wrote there) is not sine-gan's: refuse, unless `force`.
-    On the way out the manifest is updated, and a folder this run created
-    but left empty is removed.
+    On the way out, if this run wrote anything, the folder is made to hold
+    this run alone: what an earlier run wrote and this one did not rewrite is
+    removed, and the manifest lists this run's files. Every folder this run
+    created and left empty is removed.
     """
     out = Path(path)
     for parent in [out, *out.parents]:
@@ -986,13 +1064,13 @@ def output_folder(path, names, force=False):
         if parent.exists() and not parent.is_dir():
             what = "is a file" if parent == out else f"lies under a file ({parent})"
             raise UsageError(f"--out {out}: {what}")
-    created = not out.exists()
+    created = [p for p in [out, *out.parents] if not p.exists()]  # deepest first
     try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise UsageError(f"--out {out}: cannot create it ({err.strerror})") from None
-    written = []
-    try:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise UsageError(f"--out {out}: cannot create it ({err.strerror})") from None
+        written = []
         with _locked(out):
             manifest = out / MANIFEST
             ours = read_manifest(manifest)
@@ -1006,12 +1084,15 @@ def output_folder(path, names, force=False):
                 yield out, written
             finally:
                 if written:
-                    names_written = sorted(ours | {p.name for p in written})
+                    _forget_earlier_run(out, ours, written)
+                    names_written = sorted({p.name for p in written})
                     save_text(json.dumps(names_written, indent=0) + "\n", manifest)
     finally:
-        if created:
-            with contextlib.suppress(OSError):
-                out.rmdir()  # only succeeds if nothing was written
+        for folder in created:
+            try:
+                folder.rmdir()  # only succeeds if nothing is in it
+            except OSError:
+                break
 
 
 """
@@ -1030,7 +1111,7 @@ def seed_everything(seed):
 
 @contextlib.contextmanager
 def deferred_signals():
-    """Within: Ctrl-C and SIGTERM are recorded in the yielded list, not raised.
+    """Within: stop signals are recorded in the yielded list, not raised.
 
     Training stops after its current step and the run writes what it has.
     A second signal does not wait: it raises `Interrupted` at once.
@@ -1038,6 +1119,7 @@ def deferred_signals():
     received = []
 
     def record(signum, frame):
+        _leave_closed_terminal(signum)
         if received:
             raise Interrupted(signum)
         received.append(signum)
@@ -1048,9 +1130,15 @@ def deferred_signals():
 
 @contextlib.contextmanager
 def handled_signals(handler):
-    """Handle SIGINT and SIGTERM with `handler` inside the block."""
-    stops = [signal.SIGINT, signal.SIGTERM]
-    previous = {s: signal.signal(s, handler) for s in stops}
+    """Handle the stop signals with `handler` inside the block, then restore the caller's.
+
+    Only the main thread can handle signals: called from another thread (a
+    notebook's worker, say), the block runs without them.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
     try:
         yield
     finally:
@@ -1058,7 +1146,24 @@ def handled_signals(handler):
             signal.signal(s, h)
 
 
+def _leave_closed_terminal(signum, fds=(1, 2)):
+    """After SIGHUP, write to /dev/null instead of a terminal that has gone.
+
+    Writing to a closed terminal fails, and would stop the run before it has
+    written its files. Output to a file or a pipe still goes there.
+    """
+    if signum != getattr(signal, "SIGHUP", None):
+        return
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            if stat.S_ISCHR(os.fstat(fd).st_mode):
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, fd)
+                os.close(devnull)
+
+
 def _raise_interrupted(signum, frame):
+    _leave_closed_terminal(signum)
     raise Interrupted(signum)
 
 
@@ -1075,9 +1180,8 @@ def train(out, written, config="slides", seed=DEFAULT_SEED, epochs=EPOCHS,
                                   epochs, signals)
         run = run_slides(monitor, epochs, pretrain_epochs, build_d, build_g)
         if signals:
-            name = "Interrupted" if signals[0] == signal.SIGINT else "Terminated"
-            print(f"{name}: keeping the {len(monitor.history)} finished epochs.",
-                  file=sys.stderr)
+            print(f"{STOP_SIGNALS[signals[0]]}: keeping the {len(monitor.history)} "
+                  "finished epochs.", file=sys.stderr)
         elif monitor.diverged:
             print(f"error: {monitor.stopped}", file=sys.stderr)
         settings = {"variant": config, "seed": seed, "epochs": epochs,
@@ -1156,6 +1260,7 @@ def load_generator(path):
         raise UsageError(f"--model {path}: not a .keras model file")
     if not zipfile.is_zipfile(path):
         raise UsageError(f"--model {path}: corrupt (not a .keras archive)")
+    check_archive_sizes(path)
     import keras
 
     try:
@@ -1171,6 +1276,33 @@ def load_generator(path):
         raise UsageError(f"--model {path}: not a generator with {SAMPLE_LEN} inputs and "
                          f"{SAMPLE_LEN} float outputs (it gives {got})")
     return model
+
+
+def check_archive_sizes(path):
+    """Refuse a `.keras` archive whose entries declare implausible sizes.
+
+    Python's zip reader never returns more bytes than an entry declares, so
+    checking the declared sizes before Keras reads anything bounds the memory
+    that loading can take, whatever the file holds.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as err:
+        raise UsageError(f"--model {path}: corrupt ({err})") from None
+    if len(entries) > MODEL_ENTRIES_MAX:
+        raise UsageError(f"--model {path}: {len(entries):,} entries, more than a model of "
+                         f"this project ({MODEL_ENTRIES_MAX} at most)")
+    total = 0
+    for entry in entries:
+        total += entry.file_size
+        ratio = entry.file_size / max(entry.compress_size, 1)
+        if entry.file_size > MODEL_ENTRY_MAX_BYTES or total > MODEL_TOTAL_MAX_BYTES:
+            raise UsageError(f"--model {path}: entry {entry.filename} declares "
+                             f"{entry.file_size:,} bytes, far more than a model of this project")
+        if entry.file_size > 2**20 and ratio > MODEL_RATIO_MAX:
+            raise UsageError(f"--model {path}: entry {entry.filename} expands {ratio:,.0f} "
+                             "times, which no model of this project does")
 
 
 def generate_to_csv(generator, count, seed, csv_path, model_path):
@@ -1245,7 +1377,8 @@ def parse_args(argv):
         description="Train the slides' GAN that draws sinusoids, or draw curves "
         "with a generator trained before.",
         epilog="Exit codes: 0 done, 1 training diverged, 2 usage or bad input, "
-        "3 an output could not be written, 130 Ctrl-C, 143 SIGTERM.",
+        "3 an output could not be written, 4 TensorFlow could not be loaded, "
+        "129 a closed terminal (SIGHUP), 130 Ctrl-C, 143 SIGTERM.",
     )
     parser.add_argument("--variant", choices=sorted(VARIANTS), default="slides",
                         help="slides: the deck's GAN (default); improved: the same GAN with "
@@ -1276,7 +1409,12 @@ def parse_args(argv):
 
 
 def choose_backend(show):
-    """Matplotlib draws to files, and to windows only for `--show` with a display."""
+    """Decide whether the figures go to windows too, and pick Matplotlib's backend.
+
+    Windows only for `--show` with a display. Run as a script, Matplotlib
+    draws with Agg unless windows are wanted; called from Python (a notebook,
+    say), the caller's backend is left as it is.
+    """
     import matplotlib
 
     no_display = sys.platform.startswith("linux") and not (
@@ -1284,24 +1422,90 @@ def choose_backend(show):
     if show and no_display:
         print("warning: --show needs a display and none was found; the figures are "
               "saved as PNG files only", file=sys.stderr)
-    if not show or no_display:
+    if __name__ == "__main__" and (not show or no_display):
         matplotlib.use("Agg")
     return show and not no_display
 
 
+@contextlib.contextmanager
+def own_figures():
+    """Within: the figures made are this run's. On the way out those are
+    closed, and the caller's figures are left open."""
+    def open_figures():
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        return set(pyplot.get_fignums()) if pyplot else set()
+
+    before = open_figures()
+    try:
+        yield
+    finally:
+        for number in open_figures() - before:
+            sys.modules["matplotlib.pyplot"].close(number)
+
+
+@contextlib.contextmanager
+def tolerant_output():
+    """Within: stdout and stderr replace what their encoding cannot show (R², say).
+
+    An ASCII console then prints "R?" instead of stopping the run.
+    """
+    changed = []
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+            changed.append(stream)
+    try:
+        yield
+    finally:
+        for stream in changed:
+            with contextlib.suppress(OSError, ValueError):
+                stream.reconfigure(errors="strict")
+
+
+def exit_code_for(err):
+    """The exit code for an exception that ended a run, after saying why in one line.
+
+    None if it is not one that a run expects: a bug, to be reported in full.
+    """
+    signum = signal_behind(err)
+    if signum is not None:
+        print(f"{STOP_SIGNALS.get(signum, 'Interrupted')}: stopped before the run could "
+              "finish; every file written is complete.", file=sys.stderr)
+        return 128 + signum
+    codes = {UsageError: EXIT_USAGE, OutputError: EXIT_WRITE, BackendError: EXIT_BACKEND}
+    if type(err) not in codes:
+        return None
+    print(f"sine_gan.py: error: {err}", file=sys.stderr)
+    return codes[type(err)]
+
+
 def main(argv=None):
-    """Run the slides from start to end, or `--generate`. Returns the exit code."""
-    args = parse_args(argv)
+    """Run the slides from start to end, or `--generate`. Returns the exit code.
+
+    Safe to call from a notebook or a script, more than once: usage errors
+    are returned, not raised, and the caller's figures, Matplotlib backend
+    and signal handlers are as they were afterwards.
+    """
+    with tolerant_output(), own_figures():
+        try:
+            args = parse_args(argv)
+        except SystemExit as stop:  # argparse has printed the help, or the mistake
+            return stop.code
+        return run_main(args)
+
+
+def run_main(args):
+    """`main()` once the arguments are good: the run, its outputs and its last lines."""
     start = time.perf_counter()
     names = GENERATE_FILES if args.generate is not None else TRAINING_FILES
-    show = False
     try:
         with handled_signals(_raise_interrupted):
             show = choose_backend(args.show)
             with output_folder(args.out, names, args.force) as (out, written):
                 # The variant shapes training only; --generate takes the model as it is.
                 variant = "" if args.generate is not None else f"variant {args.variant}, "
-                print(f"sine-gan: {variant}seed {args.seed}, outputs in {out}/")
+                print(f"sine-gan: {variant}seed {args.seed}, outputs in "
+                      f"{os.path.abspath(out)}{os.sep}")
                 print("versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()),
                       flush=True)
                 if args.generate is not None:
@@ -1309,21 +1513,11 @@ def main(argv=None):
                 else:
                     code = train(out, written, args.variant, args.seed, args.epochs,
                                  args.pretrain_epochs)
-    except UsageError as err:
-        print(f"sine_gan.py: error: {err}", file=sys.stderr)
-        return EXIT_USAGE
-    except OutputError as err:
-        print(f"sine_gan.py: error: {err}", file=sys.stderr)
-        return EXIT_WRITE
-    except (Interrupted, KeyboardInterrupt) as err:
-        signum = getattr(err, "signum", signal.SIGINT)
-        name = "Interrupted" if signum == signal.SIGINT else "Terminated"
-        print(f"{name}: stopped before the run could finish; every file written is complete.",
-              file=sys.stderr)
-        return 128 + signum
-    finally:
-        if not show and "matplotlib.pyplot" in sys.modules:
-            sys.modules["matplotlib.pyplot"].close("all")  # the figures are saved
+    except BaseException as err:
+        code = exit_code_for(err)
+        if code is None:
+            raise
+        return code
     print(f"Done in {time.perf_counter() - start:.1f} s. Files written:")
     for path in written:
         print(f"  {path}")
@@ -1331,7 +1525,6 @@ def main(argv=None):
         import matplotlib.pyplot as plt
 
         plt.show()
-        plt.close("all")
     return code
 
 

@@ -2,6 +2,7 @@
 
 import csv
 import os
+import signal
 
 import keras
 import numpy as np
@@ -88,19 +89,24 @@ def test_curves_are_generated_in_chunks_exactly_as_in_one_go(saved_generator, tm
     assert "Score of a random 7 of the 50 curves" in captured.out
 
 
-def test_an_interrupted_generate_writes_nothing(saved_generator, tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("signum, word", [(signal.SIGTERM, "Terminated"),
+                                          (signal.SIGHUP, "Hangup")])
+def test_an_interrupted_generate_writes_nothing(signum, word, saved_generator, tmp_path,
+                                                monkeypatch, capsys):
     real_generate = sine_gan.generate
     calls = []
 
     def interrupted_on_the_second_chunk(*args, **kwargs):
         calls.append(1)
         if len(calls) == 2:
-            raise sine_gan.Interrupted(sine_gan.signal.SIGTERM)
+            os.kill(os.getpid(), signum)  # as `kill` or a closed terminal would
         return real_generate(*args, **kwargs)
 
     monkeypatch.setattr(sine_gan, "GENERATE_CHUNK", 4)
     monkeypatch.setattr(sine_gan, "generate", interrupted_on_the_second_chunk)
+    monkeypatch.setattr(sine_gan, "_leave_closed_terminal", lambda signum: None)
     code, captured = run_generate([10, "--model", saved_generator, "--out", tmp_path / "o"],
                                   capsys)
-    assert code == 143 and "Terminated" in captured.err
-    assert not (tmp_path / "o").exists()
+    assert code == 128 + signum and captured.err.startswith(f"{word}: stopped")
+    assert len(captured.err.splitlines()) == 1
+    assert not (tmp_path / "o").exists()  # no hidden temporary CSV, no lock

@@ -1,4 +1,4 @@
-"""Ctrl-C and SIGTERM: at any moment, one line, the documented exit code, nothing half-written."""
+"""Ctrl-C, SIGTERM and SIGHUP at any moment: one line, the documented code, nothing half-written."""
 
 import os
 import signal
@@ -8,17 +8,28 @@ import pytest
 import sine_gan
 
 
-def test_a_first_signal_is_recorded_and_a_second_one_raises():
-    with sine_gan.handled_signals(sine_gan._raise_interrupted):
-        with sine_gan.deferred_signals() as received:
-            os.kill(os.getpid(), signal.SIGTERM)
-            assert received == [signal.SIGTERM]
-            with pytest.raises(sine_gan.Interrupted) as second:
-                os.kill(os.getpid(), signal.SIGINT)
-            assert second.value.signum == signal.SIGINT
-        with pytest.raises(sine_gan.Interrupted):  # outside: raised at once
-            os.kill(os.getpid(), signal.SIGTERM)
-    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+@pytest.mark.parametrize("first, second", [(signal.SIGTERM, signal.SIGINT),
+                                           (signal.SIGHUP, signal.SIGHUP)])
+def test_a_first_signal_is_recorded_and_a_second_one_raises(first, second, monkeypatch):
+    monkeypatch.setattr(sine_gan, "_leave_closed_terminal", lambda signum: None)
+
+    def callers(signum, frame):
+        pass
+
+    previous = signal.signal(first, callers)
+    try:
+        with sine_gan.handled_signals(sine_gan._raise_interrupted):
+            with sine_gan.deferred_signals() as received:
+                os.kill(os.getpid(), first)
+                assert received == [first]
+                with pytest.raises(sine_gan.Interrupted) as raised:
+                    os.kill(os.getpid(), second)
+                assert raised.value.signum == second
+            with pytest.raises(sine_gan.Interrupted):  # outside: raised at once
+                os.kill(os.getpid(), first)
+        assert signal.getsignal(first) is callers  # the caller's handler is back
+    finally:
+        signal.signal(first, previous)
 
 
 def read_until(proc, prefix):
@@ -33,7 +44,8 @@ def read_until(proc, prefix):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("signum, code, word", [(signal.SIGINT, 130, "Interrupted"),
-                                                (signal.SIGTERM, 143, "Terminated")])
+                                                (signal.SIGTERM, 143, "Terminated"),
+                                                (signal.SIGHUP, 129, "Hangup")])
 def test_a_signal_in_training_keeps_the_finished_epochs(signum, code, word, tmp_path, start_cli):
     proc = start_cli("--out", tmp_path)
     lines = read_until(proc, "    001 |")  # two GAN epochs are done
@@ -52,7 +64,8 @@ def test_a_signal_in_training_keeps_the_finished_epochs(signum, code, word, tmp_
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143),
+                                          (signal.SIGHUP, 129)])
 def test_a_signal_while_tensorflow_loads_exits_in_one_line(signum, code, tmp_path, start_cli):
     proc = start_cli("--out", tmp_path / "run")
     read_until(proc, "sine-gan:")  # printed just before TensorFlow is imported
