@@ -1167,17 +1167,31 @@ def _raise_interrupted(signum, frame):
     raise Interrupted(signum)
 
 
+def start_run(seed, epochs, signals=()):
+    """Seed everything and make the run's monitor. Returns it and the scoring generator.
+
+    Probe and evaluation noise come from their own generator, so that
+    scoring never shifts the slides' random draws.
+    """
+    seed_everything(seed)
+    rng = np.random.default_rng([seed, 1])
+    probe = rng.uniform(Y_MIN, Y_MAX, (PROBE_SIZE, SAMPLE_LEN))
+    return TrainingMonitor(probe, epochs, signals), rng
+
+
+def final_report(generator, X_TRAIN, rng):
+    """Score `EVAL_SIZE` fresh curves against as many real ones; see `sine_report()`."""
+    fake = generate(generator, EVAL_SIZE, rng=rng)
+    real = X_TRAIN[rng.choice(TRAIN_SIZE, EVAL_SIZE, replace=False)]
+    return sine_report(fake, real)
+
+
 def train(out, written, config="slides", seed=DEFAULT_SEED, epochs=EPOCHS,
           pretrain_epochs=PRETRAIN_EPOCHS):
     """Train a variant (or a benchmark's `config`), write its files. Returns the exit code."""
     build_d, build_g = builders_for(config)
-    seed_everything(seed)
-    # Probe and evaluation noise come from their own generator, so that
-    # scoring never shifts the slides' random draws.
-    rng = np.random.default_rng([seed, 1])
     with deferred_signals() as signals:
-        monitor = TrainingMonitor(rng.uniform(Y_MIN, Y_MAX, (PROBE_SIZE, SAMPLE_LEN)),
-                                  epochs, signals)
+        monitor, rng = start_run(seed, epochs, signals)
         run = run_slides(monitor, epochs, pretrain_epochs, build_d, build_g)
         if signals:
             print(f"{STOP_SIGNALS[signals[0]]}: keeping the {len(monitor.history)} "
@@ -1206,9 +1220,7 @@ def write_run(out, written, run, monitor, rng, settings):
     if monitor.diverged:
         del figures["sample.png"]
     else:
-        fake = generate(run["generator"], EVAL_SIZE, rng=rng)
-        real = run["X_TRAIN"][rng.choice(TRAIN_SIZE, EVAL_SIZE, replace=False)]
-        report, frequencies = sine_report(fake, real)
+        report, frequencies = final_report(run["generator"], run["X_TRAIN"], rng)
         figures["frequencies.png"] = plot_frequencies(*frequencies, report["frequency_w1"])
     if history:
         figures["training_history.png"] = plot_history(history)
