@@ -108,13 +108,21 @@ GOOD_R2 = 0.9  # a curve with R^2 >= 0.9 counts as a sinusoid
 SHARE_KEY = f"share_r2_ge_{GOOD_R2}"
 HISTORY_FIELDS = ("epoch", "d_loss", "d_acc", "g_loss", "g_acc", "median_r2", SHARE_KEY, "seconds")
 
-IMPROVEMENTS = ("conv_front", "minibatch_std", "smooth_output")
+IMPROVEMENTS = ("conv_front", "minibatch_std", "smooth_output", "lowpass")
+IMPROVED = ("conv_front", "minibatch_std", "smooth_output")  # the improved variant's changes
 MBSTD_GROUP = 4  # rows per minibatch-std group; 64 real rows = 16 whole groups
 SMOOTH_KERNEL = (1, 4, 6, 4, 1)  # binomial weights of the generator's smoothing
+LOWPASS_TAPS, LOWPASS_CUTOFF = 15, 3.0  # the low-pass filter: points, and cut-off as a b
+
+# The Wasserstein variant (Gulrajani et al., 2017, as keras-io's wgan_gp.py).
+WGAN_CRITIC_STEPS = 5  # critic updates per generator update
+WGAN_PENALTY = 10.0  # weight of the gradient penalty
+WGAN_LEARNING_RATE, WGAN_BETAS = 1e-4, (0.5, 0.9)  # Adam, for both networks
+WGAN_STEPS_PER_EPOCH = 128  # generator updates per epoch
 
 TRAINING_FILES = (
     "dataset.png", "pretraining.png", "sample.png", "evolution.png", "evolution.gif",
-    "training_history.png", "frequencies.png", "history.csv", "metrics.json",
+    "training_history.png", "frequencies.png", "coverage.png", "history.csv", "metrics.json",
     "generator.keras", "discriminator.keras",
 )
 GENERATE_FILES = ("generated.csv", "generated.png")
@@ -330,7 +338,8 @@ def train_gan(generator, discriminator, gan, X_TRAIN, NOISE, epochs, monitor):
             g_loss, g_acc = gan.train_on_batch(NOISE[n], ONES)
             if monitor.should_stop(e, k, d_loss, g_loss):
                 return
-        scores = monitor.end_epoch(generator, e, d_loss, d_acc, g_loss, g_acc)
+        scores = monitor.end_epoch(generator, e, d_loss=d_loss, d_acc=d_acc, g_loss=g_loss,
+                                   g_acc=g_acc)
         print(f"    {e:03n} |                {d_acc:.5f} |                {g_acc:.5f}" + scores,
               flush=True)
 
@@ -472,11 +481,12 @@ def _fit_basis(x):
 
 
 def sine_fit(curves, x=X_COORDS):
-    """Best sinusoid through each curve: its R^2, frequency and amplitude.
+    """Best sinusoid `amplitude * sin(frequency * x + phase) + offset` through each curve.
 
     Vectorised over curves and frequencies: one matrix product projects every
     curve on every basis, so 1,000 curves take a fraction of a second.
-    Returns a dict of arrays `r2`, `frequency`, `amplitude`.
+    Returns a dict of arrays `r2`, `frequency`, `amplitude`, `phase` (in
+    [0, 2 pi): a real curve's is the `phase` it was drawn with) and `offset`.
     """
     y = np.atleast_2d(np.asarray(curves, dtype="float64"))
     if y.shape[1] != len(x):
@@ -494,6 +504,9 @@ def sine_fit(curves, x=X_COORDS):
         "r2": r2,
         "frequency": FIT_FREQUENCIES[best],
         "amplitude": np.hypot(coef[:, 0], coef[:, 1]),
+        # A sin(bx) + B cos(bx) = R sin(bx + phase), with tan(phase) = B / A
+        "phase": np.mod(np.arctan2(coef[:, 1], coef[:, 0]), 2 * np.pi),
+        "offset": coef[:, 2],
     }
 
 
@@ -526,7 +539,7 @@ def sine_report(fake, real):
 
     Ratios compare generated curves with real ones: roughness 1 means they
     tremble as little as real sinusoids, diversity 1 means as much variety.
-    Returns the report and the fitted frequencies (generated, real).
+    Returns the report and the fits (generated, real) of `sine_fit()`.
     """
     f, r = sine_fit(fake), sine_fit(real)
     quartiles = [0.25, 0.5, 0.75]
@@ -538,7 +551,7 @@ def sine_report(fake, real):
         "roughness_ratio": roughness(fake) / roughness(real),
         "diversity_ratio": diversity(fake) / diversity(real),
     }
-    return report, (f["frequency"], r["frequency"])
+    return report, (f, r)
 
 
 def describe_report(report, count):
@@ -594,12 +607,15 @@ class TrainingMonitor:
             self.stopped = "interrupted"
         return self.stopped is not None
 
-    def end_epoch(self, generator, e, d_loss, d_acc, g_loss, g_acc):
-        """After an epoch: score the probe, keep the history row; returns the extra columns."""
+    def end_epoch(self, generator, e, **losses):
+        """After an epoch: score the probe, keep the history row; returns the extra columns.
+
+        `losses` are the epoch's last values of the loop's own columns (for
+        the slides: `d_loss`, `d_acc`, `g_loss`, `g_acc`), kept in that order.
+        """
         curves = generator.predict_on_batch(self.probe)
         elapsed = time.perf_counter() - self.start
-        row = {"epoch": e + 1, "d_loss": float(d_loss), "d_acc": float(d_acc),
-               "g_loss": float(g_loss), "g_acc": float(g_acc),
+        row = {"epoch": e + 1, **{name: float(value) for name, value in losses.items()},
                **r2_summary(sine_fit(curves)["r2"]), "seconds": round(elapsed, 3)}
         self.history.append(row)
         self.snapshots.append(curves[:PROBE_SHOWN])
@@ -608,15 +624,19 @@ class TrainingMonitor:
 
 
 def plot_history(history):
-    """Accuracies and sinusoid score per epoch."""
+    """Accuracies (for a critic, its Wasserstein estimate) and sinusoid score per epoch."""
     import matplotlib.pyplot as plt
 
     epochs = [h["epoch"] for h in history]
     fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(6.4, 5.6))
-    top.plot(epochs, [h["d_acc"] for h in history], label="accuratezza discrimin.")
-    top.plot(epochs, [h["g_acc"] for h in history], label="accuratezza generatore")
-    top.set_ylim(-0.05, 1.05)
-    top.set_ylabel("accuratezza (ultimo passo)")
+    if "distance" in history[0]:
+        top.plot(epochs, [h["distance"] for h in history], label="stima di Wasserstein")
+        top.set_ylabel("critico (ultimo passo)")
+    else:
+        top.plot(epochs, [h["d_acc"] for h in history], label="accuratezza discrimin.")
+        top.plot(epochs, [h["g_acc"] for h in history], label="accuratezza generatore")
+        top.set_ylim(-0.05, 1.05)
+        top.set_ylabel("accuratezza (ultimo passo)")
     top.legend(loc="best", fontsize=8)
     bottom.plot(epochs, [h["median_r2"] for h in history], label="R² mediano")
     bottom.plot(epochs, [h[SHARE_KEY] for h in history], label=f"quota con R² ≥ {GOOD_R2}")
@@ -629,22 +649,49 @@ def plot_history(history):
     return fig
 
 
-def plot_frequencies(fake_frequencies, real_frequencies, w1):
+def plot_frequencies(fake_fit, real_fit, w1):
     """Histograms of the fitted frequency b, generated against real curves.
 
     A generator that covers only part of the training range (mode collapse)
-    shows up as a narrower, shifted histogram.
+    shows up as a narrower, shifted histogram. The fits are `sine_fit()`'s.
     """
     import matplotlib.pyplot as plt
 
     fig, axis = plt.subplots(1, 1)
     bins = np.linspace(0.0, 2.5, 51)
-    axis.hist(real_frequencies, bins=bins, alpha=0.5, label="sinusoidi vere")
-    axis.hist(fake_frequencies, bins=bins, alpha=0.5, label="curve generate")
+    axis.hist(real_fit["frequency"], bins=bins, alpha=0.5, label="sinusoidi vere")
+    axis.hist(fake_fit["frequency"], bins=bins, alpha=0.5, label="curve generate")
     axis.set_title(f"Frequenze b delle curve (W1 = {w1:.3f})")
     axis.set_xlabel("frequenza b in sin(bx + c)")
     axis.set_ylabel("curve")
     axis.legend(loc="upper right")  # right of b = 2: no training curve is there
+    return fig
+
+
+def plot_coverage(fake_fit, real_fit):
+    """Fitted phase against fitted frequency: which sinusoids the generator draws.
+
+    The real curves fill the rectangle of the dataset's law (frequency 0.5 to
+    2, phase 1 to pi); a generator that collapses fills only part of it.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    fig, (real_axis, fake_axis) = plt.subplots(1, 2, figsize=(9.6, 4.2), sharex=True,
+                                               sharey=True)
+    for axis, fit, title, color in ((real_axis, real_fit, "sinusoidi vere", "C0"),
+                                    (fake_axis, fake_fit, "curve generate", "C1")):
+        axis.add_patch(Rectangle((0.5, 1.0), 1.5, np.pi - 1.0, fill=False, linestyle="--",
+                                 edgecolor="grey", label="legge del dataset"))
+        axis.scatter(fit["frequency"], fit["phase"], s=4, alpha=0.5, color=color)
+        axis.set_title(f"{title} ({len(fit['phase']):,})")
+        axis.set_xlabel("frequenza b")
+        axis.set_xlim(0.0, 2.5)
+        axis.set_ylim(0.0, 2 * np.pi)
+    real_axis.set_ylabel("fase c in sin(bx + c)")
+    real_axis.legend(loc="upper right", fontsize=8)
+    fig.suptitle("Copertura: quali sinusoidi disegna il generatore")
+    fig.tight_layout()
     return fig
 
 
@@ -765,7 +812,7 @@ def minibatch_std_layer_class():
     return MinibatchStd
 
 
-def build_improved_discriminator(changes=IMPROVEMENTS):
+def build_improved_discriminator(changes=IMPROVED):
     """The slides' discriminator with a front that sees shape and variety.
 
     `minibatch_std`: a `MinibatchStd` channel, so that a generator that
@@ -797,46 +844,278 @@ def build_improved_discriminator(changes=IMPROVEMENTS):
     return discriminator
 
 
-def smoothing_matrix():
-    """The weights of a binomial smoothing filter, as a (64, 64) matrix.
+def smoothing_matrix(kernel=SMOOTH_KERNEL, full_gain=False):
+    """The weights of a smoothing filter, as a (64, 64) matrix: binomial by default.
 
     Column j averages the points around j with weights 1, 4, 6, 4, 1, cut at
     the ends and rescaled so that each column sums to 1: the output stays in
     [-1, 1]. The filter removes point-to-point jitter completely (its response
     at the highest frequency 64 points can show is 0) and passes the training
-    curves' frequencies almost whole (0.95 at b = 2, the highest).
+    curves' frequencies almost whole (0.95 at b = 2, the highest). After
+    `tanh`, that 0.95 is a ceiling: a full sinusoid at b = 2 cannot be drawn.
+    With `full_gain` the matrix is scaled so that b = 2 passes whole.
     """
-    kernel = np.array(SMOOTH_KERNEL, dtype="float64")
+    kernel = np.array(kernel, dtype="float64")
     half = len(kernel) // 2
     matrix = np.zeros((SAMPLE_LEN, SAMPLE_LEN))
     for j in range(SAMPLE_LEN):
         for offset, weight in enumerate(kernel, start=-half):
             if 0 <= j + offset < SAMPLE_LEN:
                 matrix[j + offset, j] = weight
-    return (matrix / matrix.sum(axis=0, keepdims=True)).astype("float32")
+    matrix /= matrix.sum(axis=0, keepdims=True)
+    if full_gain:  # divide by the response at b = 2 of the symmetric kernel
+        step = X_COORDS[1] - X_COORDS[0]
+        offsets = np.arange(len(kernel)) - half
+        matrix /= np.sum(kernel * np.cos(offsets * 2.0 * step)) / kernel.sum()
+    return matrix.astype("float32")
 
 
-def build_improved_generator(changes=IMPROVEMENTS):
+def lowpass_kernel(taps=LOWPASS_TAPS, cutoff=LOWPASS_CUTOFF):
+    """A low-pass filter that takes nothing from b <= 2 and stops what is much faster.
+
+    Every training curve has b <= 2, so anything faster in a generated curve
+    is trembling. The binomial filter stops only the very fastest wobble and
+    takes 5% from b = 2. This one is the ideal low-pass (a sinc) with its
+    cut-off at b = `cutoff`, shortened to `taps` points with a Hann window.
+    Scaled by `smoothing_matrix(..., full_gain=True)`, it passes b = 2 at 1
+    and slower curves a little more (1.23 at b = 0.5), b = 4 at 0.49, b = 6
+    at 0.11 and b = 8 at under 0.01. It has negative weights (of under 0.01),
+    so a curve that `tanh` squares off could overshoot 1 slightly.
+    """
+    step = X_COORDS[1] - X_COORDS[0]
+    k = np.arange(taps) - taps // 2
+    window = 0.5 + 0.5 * np.cos(2 * np.pi * k / (taps - 1))
+    return tuple(np.sinc(cutoff * step * k / np.pi) * window)
+
+
+def build_improved_generator(changes=IMPROVED):
     """The slides' generator, followed by a frozen smoothing filter.
 
     `smooth_output`: a `Dense` layer without bias whose weights are
     `smoothing_matrix()` and which never trains. Jitter is filtered away
-    before the discriminator sees it.
+    before the discriminator sees it. `lowpass`: the same layer, with the
+    low-pass filter of `lowpass_kernel()` in place of the binomial one.
     """
     from keras.layers import Dense
 
     generator = build_generator()
-    if "smooth_output" in changes:
+    if {"smooth_output", "lowpass"} & set(changes):
         smoothing = Dense(SAMPLE_LEN, use_bias=False, trainable=False, name="smoothing")
         generator.add(smoothing)
-        smoothing.set_weights([smoothing_matrix()])
+        matrix = (smoothing_matrix(lowpass_kernel(), full_gain=True) if "lowpass" in changes
+                  else smoothing_matrix())
+        smoothing.set_weights([matrix])
         generator.compile_from_config(generator.get_compile_config())
     return generator
+
+
+"""
+## The next lecture: `--variant wgan`
+
+The slides' discriminator judges one curve at a time: is it real? A
+generator can answer "yes" with the few curves it draws best, and nothing in
+that verdict asks for the rest of the family (mode collapse). A Wasserstein
+critic instead scores how far the generated distribution is from the real
+one: its output has no sigmoid, and the distance it estimates, mean score of
+real curves minus mean score of generated ones, only goes to zero when the
+generator covers the whole family. The gradient penalty keeps the critic
+smooth (its gradient norm near 1), which is what makes that difference a
+distance (Gulrajani et al., 2017).
+
+The networks are the slides': the generator through `build_generator()`,
+with the improved variant's smoothing, and the discriminator as a critic,
+without dropout and with a linear output. The data, the noise bank, the
+figures, the monitor and the outputs are the slides' too. Training is
+keras-io's `wgan_gp.py`: a `keras.Model` that holds both networks, with its
+own `train_step`. The critic is first trained against the `NOISE` rows, as
+the slides pretrain the discriminator.
+"""
+
+
+def build_critic():
+    """The slides' discriminator as a Wasserstein critic: no dropout, a linear output."""
+    from keras import Input
+    from keras.layers import Dropout
+    from keras.models import Sequential
+
+    kept = [layer for layer in build_discriminator().layers if not isinstance(layer, Dropout)]
+    configs = [layer.get_config() for layer in kept]
+    configs[-1]["activation"] = "linear"  # a score, not a probability
+    layers = [type(layer).from_config(config) for layer, config in zip(kept, configs)]
+    return Sequential([Input(shape=(TRAIN_LEN,)), *layers], name="critic")
+
+
+def build_wgan_generator():
+    """The slides' generator with the improved variant's smoothing, as a low-pass filter.
+
+    A critic whose gradient is kept near 1 can only punish small wobble a
+    little (a wobble of 0.03 moves a curve by little, so its score by little
+    too), so the generator is made unable to wobble: the low-pass filter of
+    `lowpass_kernel()` removes everything faster than the training curves.
+    """
+    return build_improved_generator(("lowpass",))
+
+
+def gradient_penalty(critic, real, fake, alpha):
+    """The mean of (|gradient of the critic| - 1)^2 at points between real and fake curves.
+
+    `alpha` (one number in [0, 1] per row) says where on the line from each
+    real curve to its fake one the critic is checked.
+    """
+    import tensorflow as tf
+
+    mixed = real + alpha * (fake - real)
+    with tf.GradientTape() as tape:
+        tape.watch(mixed)
+        score = critic(mixed, training=True)
+    gradient = tape.gradient(score, mixed)
+    norm = tf.sqrt(tf.reduce_sum(tf.square(gradient), axis=1) + 1e-12)
+    return tf.reduce_mean(tf.square(norm - 1.0))
+
+
+@functools.cache
+def wgan_model_class():
+    """The `WassersteinGAN` model class, defined on first use (it needs Keras)."""
+    import keras
+    import tensorflow as tf
+
+    class WassersteinGAN(keras.Model):
+        """A generator and a critic, trained with the Wasserstein loss and a gradient penalty.
+
+        `train_on_batch(real)` takes `WGAN_CRITIC_STEPS` slices of real
+        curves: one critic update on each, against fresh generated curves,
+        then one generator update. `train_on_batch(real, fake)` makes one
+        critic update against the given fake curves (the critic's pretraining).
+        """
+
+        def __init__(self, generator, critic, **kwargs):
+            super().__init__(**kwargs)
+            self.generator, self.critic = generator, critic
+            self.seeds = keras.random.SeedGenerator()  # seeded by `seed_everything()`
+
+        def compile(self):
+            super().compile()
+            self.critic_optimizer = keras.optimizers.Adam(WGAN_LEARNING_RATE, *WGAN_BETAS)
+            self.generator_optimizer = keras.optimizers.Adam(WGAN_LEARNING_RATE, *WGAN_BETAS)
+            # Built here: a compiled train step cannot create their variables.
+            self.critic_optimizer.build(self.critic.trainable_variables)
+            self.generator_optimizer.build(self.generator.trainable_variables)
+
+        def fresh_noise(self, count):
+            return keras.random.uniform((count, SAMPLE_LEN), Y_MIN, Y_MAX, seed=self.seeds)
+
+        def critic_step(self, real, fake):
+            alpha = keras.random.uniform((tf.shape(real)[0], 1), seed=self.seeds)
+            with tf.GradientTape() as tape:
+                distance = (tf.reduce_mean(self.critic(real, training=True))
+                            - tf.reduce_mean(self.critic(fake, training=True)))
+                penalty = gradient_penalty(self.critic, real, fake, alpha)
+                loss = -distance + WGAN_PENALTY * penalty
+            weights = self.critic.trainable_variables
+            self.critic_optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
+            return loss, distance
+
+        def generator_step(self, count):
+            with tf.GradientTape() as tape:
+                fake = self.generator(self.fresh_noise(count), training=True)
+                loss = -tf.reduce_mean(self.critic(fake, training=True))
+            weights = self.generator.trainable_variables
+            self.generator_optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
+            return loss
+
+        def train_step(self, data):
+            data, fake, _ = keras.utils.unpack_x_y_sample_weight(data)
+            if fake is not None:  # the critic's pretraining
+                c_loss, distance = self.critic_step(data, fake)
+                return {"c_loss": c_loss, "distance": distance}
+            for real in tf.split(data, WGAN_CRITIC_STEPS):
+                fake = self.generator(self.fresh_noise(tf.shape(real)[0]), training=True)
+                c_loss, distance = self.critic_step(real, fake)
+            g_loss = self.generator_step(tf.shape(data)[0] // WGAN_CRITIC_STEPS)
+            return {"c_loss": c_loss, "distance": distance, "g_loss": g_loss}
+
+    return WassersteinGAN
+
+
+def build_wgan(generator, critic):
+    """The Wasserstein GAN of `generator` and `critic`, compiled."""
+    wgan = wgan_model_class()(generator, critic, name="wgan")
+    wgan.compile()
+    return wgan
+
+
+def pretrain_critic(wgan, X_TRAIN, NOISE, epochs=PRETRAIN_EPOCHS):
+    """The critic's first lesson, as the slides' pretraining: sinusoids against `NOISE` rows.
+
+    One update per epoch on 64 of each, and a table of the critic's estimate
+    of the Wasserstein distance, which grows as it learns to tell them apart.
+    """
+    distances = []
+    print(" epoca | stima di Wasserstein ")
+    for i in range(epochs):
+        n = randint(0, TRAIN_SIZE, size=BATCH_SIZE // 2)
+        losses = wgan.train_on_batch(X_TRAIN[n], NOISE[n], return_dict=True)
+        distances.append(losses["distance"])
+        print(f"    {i:3} | {losses['distance']:20.5f}")
+    return distances
+
+
+def plot_critic_pretraining(distances):
+    """The critic's pretraining table as a curve."""
+    import matplotlib.pyplot as plt
+
+    fig, axis = plt.subplots(1, 1)
+    axis.plot(range(len(distances)), distances, marker="o")
+    axis.set_title("Addestramento del critico")
+    axis.set_xlabel("epoca")
+    axis.set_ylabel("stima della distanza di Wasserstein")
+    return fig
+
+
+def train_wgan(wgan, X_TRAIN, epochs, monitor):
+    """The Wasserstein training loop: `WGAN_STEPS_PER_EPOCH` generator updates an epoch.
+
+    Each update takes `WGAN_CRITIC_STEPS` batches of 64 real curves, one per
+    critic update. The table shows the critic's estimate of the distance; the
+    monitor is the slides' loop's.
+    """
+    print(" epoca | stima di Wasserstein " + monitor.HEADER)
+    for e in range(epochs):
+        for k in range(WGAN_STEPS_PER_EPOCH):
+            n = randint(0, TRAIN_SIZE, size=WGAN_CRITIC_STEPS * BATCH // 2)
+            losses = wgan.train_on_batch(X_TRAIN[n], return_dict=True)
+            if monitor.should_stop(e, k, losses["c_loss"], losses["g_loss"]):
+                return
+        scores = monitor.end_epoch(wgan.generator, e, **losses)
+        print(f"    {e:03n} | {losses['distance']:20.5f}" + scores, flush=True)
+
+
+def run_wgan(monitor, epochs=EPOCHS, pretrain_epochs=PRETRAIN_EPOCHS,
+             build_critic=build_critic, build_generator=build_wgan_generator):
+    """The deck's six steps with a critic in place of the discriminator.
+
+    Returns what `run_slides()` returns; the critic stands in the discriminator's place.
+    """
+    X_TRAIN = make_dataset()
+    figures = {"dataset.png": plot_dataset(X_TRAIN)}
+    critic = build_critic()
+    NOISE = make_noise()
+    generator = build_generator()
+    wgan = build_wgan(generator, critic)
+    distances = pretrain_critic(wgan, X_TRAIN, NOISE, pretrain_epochs)
+    figures["pretraining.png"] = plot_critic_pretraining(distances)
+    train_wgan(wgan, X_TRAIN, epochs, monitor)
+    figures["sample.png"] = plot_sample(generate(generator)[0])
+    figures["evolution.png"] = plot_evolution(monitor.snapshots, monitor.history,
+                                              X_TRAIN[:PROBE_SHOWN])
+    return {"generator": generator, "discriminator": critic, "X_TRAIN": X_TRAIN,
+            "accuracies": distances, "figures": figures}
 
 
 VARIANTS = {
     "slides": (build_discriminator, build_generator),
     "improved": (build_improved_discriminator, build_improved_generator),
+    "wgan": (build_critic, build_wgan_generator),
 }
 
 
@@ -963,7 +1242,8 @@ def save_model(model, path):
 def history_csv(history):
     """The training history, one row per epoch, as CSV text."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=HISTORY_FIELDS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=list(history[0]) if history else HISTORY_FIELDS,
+                            lineterminator="\n")
     writer.writeheader()
     for row in history:
         writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
@@ -1192,7 +1472,8 @@ def train(out, written, config="slides", seed=DEFAULT_SEED, epochs=EPOCHS,
     build_d, build_g = builders_for(config)
     with deferred_signals() as signals:
         monitor, rng = start_run(seed, epochs, signals)
-        run = run_slides(monitor, epochs, pretrain_epochs, build_d, build_g)
+        steps = run_wgan if config == "wgan" else run_slides
+        run = steps(monitor, epochs, pretrain_epochs, build_d, build_g)
         if signals:
             print(f"{STOP_SIGNALS[signals[0]]}: keeping the {len(monitor.history)} "
                   "finished epochs.", file=sys.stderr)
@@ -1220,8 +1501,9 @@ def write_run(out, written, run, monitor, rng, settings):
     if monitor.diverged:
         del figures["sample.png"]
     else:
-        report, frequencies = final_report(run["generator"], run["X_TRAIN"], rng)
-        figures["frequencies.png"] = plot_frequencies(*frequencies, report["frequency_w1"])
+        report, fits = final_report(run["generator"], run["X_TRAIN"], rng)
+        figures["frequencies.png"] = plot_frequencies(*fits, report["frequency_w1"])
+        figures["coverage.png"] = plot_coverage(*fits)
     if history:
         figures["training_history.png"] = plot_history(history)
     for name, fig in figures.items():

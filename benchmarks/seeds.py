@@ -1,7 +1,10 @@
 """Score configurations of the GAN over many seeds: min, median and max.
 
 Each (configuration, seed) is a full training run in a fresh Python process,
-scored on 1,000 fresh curves against 1,000 real ones, as `metrics.json` is.
+scored on 1,000 fresh curves against 1,000 real ones, as `metrics.json` is,
+and by the classifier two-sample test of `benchmarks/classifier.py`, on the
+curves and on the family. The configuration `real` trains nothing: it is the
+test's control, real curves against real curves, which should score 0.5.
 Runs go `--jobs` at a time, seed by seed, so that the configurations of one
 seed run side by side; TensorFlow's threads are split between the jobs. A line
 is printed as each run ends. At the end, one table per measure: min, median
@@ -9,9 +12,10 @@ and max over the seeds, how many seeds meet the improved variant's target,
 and the value of every seed. The tables are written as Markdown and the raw
 results as JSON.
 
-Run: python benchmarks/seeds.py [--configs slides improved] [--seeds 1 2 ... 10]
-A configuration is `slides`, `improved`, or changes joined by '+', for example
-`conv_front+minibatch_std`; the changes are `sine_gan.IMPROVEMENTS`.
+Run: python benchmarks/seeds.py [--configs real slides improved] [--seeds 1 2 ... 10]
+A configuration is `real`, a variant (`slides`, `improved`), or changes joined
+by '+', for example `conv_front+minibatch_std`; the changes are
+`sine_gan.IMPROVEMENTS`.
 """
 
 import argparse
@@ -28,15 +32,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import benchmarks.classifier as classifier  # noqa: E402
 import sine_gan  # noqa: E402  (cheap: TensorFlow is imported only by a run)
 
-# (key in metrics.json, title, format, target as (comparison, bound) or None)
+CONTROL = "real"  # the classifier test's control: no training, real against real
+
+# (key in the report, title, format, the improved variant's target as
+# (comparison, bound) or None)
 MEASURES = [
-    ("median_r2", "median R²", "{:.4f}", (">=", 0.99)),
+    ("median_r2", "median R²", "{:.4f}", (">=", 0.995)),
     (sine_gan.SHARE_KEY, "share of curves with R² >= 0.9", "{:.3f}", None),
-    ("roughness_ratio", "roughness, generated / real", "{:.2f}", ("<=", 3.0)),
-    ("diversity_ratio", "diversity, generated / real", "{:.2f}", (">=", 0.85)),
+    ("roughness_ratio", "roughness, generated / real", "{:.2f}", ("<=", 2.0)),
+    ("diversity_ratio", "diversity, generated / real", "{:.2f}", (">=", 0.9)),
     ("frequency_w1", "frequency W1", "{:.3f}", ("<=", 0.10)),
+    ("c2st_curves", "classifier accuracy, on the curves", "{:.3f}", ("<=", 0.95)),
+    ("c2st_family", "classifier accuracy, on the family", "{:.3f}", ("<=", 0.60)),
     ("seconds", "seconds (training, scoring and writing; no start-up)", "{:.0f}", None),
     ("time_ratio", "time, over the slides' run of the same seed", "{:.2f}", ("<=", 1.5)),
 ]
@@ -48,14 +58,25 @@ def meets(value, target):
 
 
 def worker(config, seed, epochs, out):
-    """In this process: train one configuration, print its report as JSON."""
+    """In this process: train one configuration, print its report as JSON.
+
+    The report has the run's scores, its time, and the classifier test on
+    the generator it saved; for the control, the classifier test alone.
+    """
     import contextlib
 
+    if config == CONTROL:
+        print(json.dumps(classifier.control(seed)))
+        return 0
     start = time.perf_counter()
     with contextlib.redirect_stdout(sys.stderr):  # the run's tables are not the result
         code = sine_gan.train(Path(out), [], config, seed, epochs)
     report = json.loads((Path(out) / "metrics.json").read_text())["report"]
     report["seconds"] = time.perf_counter() - start
+    import keras
+
+    generator = keras.models.load_model(Path(out) / "generator.keras")
+    report.update(classifier.two_sample_accuracies(classifier.generator_sampler(generator), seed))
     print(json.dumps(report))
     return code
 
@@ -72,11 +93,22 @@ def run_one(config, seed, epochs, threads):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def describe(report):
+    """One run's result in a line."""
+    text = (f"classifier {report['c2st_curves']:.3f} on the curves, "
+            f"{report['c2st_family']:.3f} on the family")
+    if "median_r2" not in report:
+        return text
+    return (f"R² {report['median_r2']:.4f}, roughness {report['roughness_ratio']:.2f}x, "
+            f"diversity {report['diversity_ratio']:.2f}, W1 {report['frequency_w1']:.3f}, "
+            f"{text}, {report['seconds']:.0f} s")
+
+
 def add_time_ratios(results):
     """Each run's seconds over those of the slides' run of the same seed."""
     for (config, seed), report in results.items():
         slides = results.get(("slides", seed))
-        if slides:
+        if slides and "seconds" in report:
             report["time_ratio"] = report["seconds"] / slides["seconds"]
 
 
@@ -123,7 +155,7 @@ def positive(text):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--configs", nargs="+", default=["slides", "improved"])
+    parser.add_argument("--configs", nargs="+", default=[CONTROL, "slides", "improved"])
     parser.add_argument("--seeds", type=int, nargs="+", default=list(range(1, 11)))
     parser.add_argument("--epochs", type=int, default=64)
     parser.add_argument("--jobs", type=positive, default=os.cpu_count() or 1,
@@ -140,6 +172,8 @@ def main(argv=None):
         config, seed, epochs, out = args.worker
         return worker(config, int(seed), int(epochs), out)
     for config in args.configs:
+        if config == CONTROL:
+            continue
         try:
             sine_gan.builders_for(config)  # an unknown configuration fails here, not in a worker
         except ValueError as err:
@@ -161,10 +195,7 @@ def main(argv=None):
                 failed += 1
                 print(f"[{done}/{len(runs)}] {err}", file=sys.stderr, flush=True)
                 continue
-            print(f"[{done}/{len(runs)}] {config} seed {seed}: R² {report['median_r2']:.4f}, "
-                  f"roughness {report['roughness_ratio']:.2f}x, "
-                  f"diversity {report['diversity_ratio']:.2f}, "
-                  f"W1 {report['frequency_w1']:.3f}, {report['seconds']:.0f} s", flush=True)
+            print(f"[{done}/{len(runs)}] {config} seed {seed}: " + describe(report), flush=True)
     add_time_ratios(results)
     table = markdown(results, args.configs, args.seeds)
     print(table)

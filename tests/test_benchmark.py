@@ -18,7 +18,8 @@ def seeds():
 
 def made_up(r2, w1, seconds):
     return {"median_r2": r2, sine_gan.SHARE_KEY: 0.9, "roughness_ratio": 2.0,
-            "diversity_ratio": 0.9, "frequency_w1": w1, "seconds": seconds}
+            "diversity_ratio": 0.9, "frequency_w1": w1, "seconds": seconds,
+            "c2st_curves": 0.97, "c2st_family": 0.55}
 
 
 def test_summary_gives_min_median_max_and_counts_the_seeds_that_meet_a_target(seeds):
@@ -30,7 +31,8 @@ def test_summary_gives_min_median_max_and_counts_the_seeds_that_meet_a_target(se
     assert results["improved", 2]["time_ratio"] == 2.0
     table = seeds.markdown(results, ["slides", "improved"], [1, 2, 3])
     assert "| improved | 0.050 | 0.080 | 0.120 | 2 of 3 |" in table  # W1 <= 0.10
-    assert "| slides | 0.9700 | 0.9800 | 0.9900 | 1 of 3 |" in table  # R² >= 0.99
+    assert "| slides | 0.9700 | 0.9800 | 0.9900 | 0 of 3 |" in table  # R² >= 0.995
+    assert "| improved | 0.9910 | 0.9950 | 0.9990 | 2 of 3 |" in table
     assert "| improved | 1.48 | 1.50 | 2.00 | 2 of 3 |" in table  # time <= 1.5x
     assert "| improved | 0.050 | 0.120 | 0.080 |" in table  # every seed, in seed order
     assert "<details>" in table
@@ -41,3 +43,17 @@ def test_a_missing_run_shows_as_a_dash_and_is_not_counted(seeds):
     table = seeds.markdown(results, ["improved"], [1, 2])
     assert "| improved | 0.050 | 0.050 | 0.050 | 1 of 1 |" in table
     assert "| improved | 0.050 | – |" in table
+
+
+def test_the_control_has_only_the_classifier_columns(seeds):
+    results = {("real", 1): {"c2st_curves": 0.51, "c2st_family": 0.49},
+               ("slides", 1): made_up(0.98, 0.30, 20)}
+    seeds.add_time_ratios(results)
+    table = seeds.markdown(results, ["real", "slides"], [1])
+    assert "| real | 0.490 | 0.490 | 0.490 | 1 of 1 |" in table  # family <= 0.60
+    assert "| real | 0.510 | 0.510 | 0.510 | 1 of 1 |" in table  # curves <= 0.95
+    summary = table.split("**median R²**")[1].split("**share")[0]
+    assert "| real |" not in summary
+    assert "| real | – |" in table.split("<details>")[1]  # no R² for the control
+    assert seeds.describe(results["real", 1]) == (
+        "classifier 0.510 on the curves, 0.490 on the family")

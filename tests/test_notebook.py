@@ -100,7 +100,7 @@ def test_the_notebook_runs_in_a_fresh_kernel_with_the_scripts_numbers(tmp_path, 
 
     for made_by in ("plot_dataset(X_TRAIN)", "plot_pretraining(accuracies)",
                     "plot_sample(generate(generator)[0])", "plot_evolution(monitor.snapshots",
-                    "plot_frequencies(*frequencies"):
+                    "plot_frequencies(*fits", "plot_coverage(*fits)"):
         assert images(made_by) == 1, made_by  # each figure once, under the code that made it
     assert sorted(p.name for p in ROOT.iterdir()) + sorted(
         p.name for p in (ROOT / "outputs").iterdir()) == repository  # no file written

@@ -14,19 +14,32 @@ def sinusoids(count, seed):
     return np.sin(scale[:, None] * X + phase[:, None]), scale
 
 
-def test_exact_sinusoids_score_one_with_the_right_frequency():
-    curves, scale = sinusoids(500, 1)
+def sinusoids_and_phases(count, seed):
+    rng = np.random.default_rng(seed)
+    scale = rng.uniform(0.5, 2.0, count)
+    phase = rng.uniform(1.0, np.pi, count)
+    return np.sin(scale[:, None] * X + phase[:, None]), scale, phase
+
+
+def test_exact_sinusoids_score_one_with_the_right_frequency_and_phase():
+    curves, scale, phase = sinusoids_and_phases(500, 1)
     fit = sine_gan.sine_fit(curves)
     assert fit["r2"].min() > 0.999
     assert np.abs(fit["frequency"] - scale).max() < 0.02
     np.testing.assert_allclose(fit["amplitude"], 1.0, atol=0.02)
+    # A frequency off by up to half a grid step shifts the phase by at most 0.0025 * 5.
+    np.testing.assert_allclose(fit["phase"], phase, atol=0.02)
+    np.testing.assert_allclose(fit["offset"], 0.0, atol=0.02)
 
 
-def test_amplitude_and_offset_are_recovered():
+def test_amplitude_phase_and_offset_are_recovered():
     fit = sine_gan.sine_fit(0.5 * np.sin(1.3 * X + 2.0) + 0.2)
     assert fit["r2"][0] > 0.999
     assert abs(fit["frequency"][0] - 1.3) < 0.01
     assert abs(fit["amplitude"][0] - 0.5) < 0.01
+    assert abs(fit["phase"][0] - 2.0) < 0.01 and abs(fit["offset"][0] - 0.2) < 0.01
+    flipped = sine_gan.sine_fit(-np.sin(1.3 * X + 2.0))  # = sin(1.3x + 2 + pi)
+    assert abs(flipped["phase"][0] - (2.0 + np.pi)) < 0.01
 
 
 def test_uniform_noise_scores_low():
@@ -55,7 +68,8 @@ def test_report_sees_collapse_and_trembling():
 def test_report_returns_the_fitted_frequencies_it_compared():
     real, scale = sinusoids(300, 5)
     slow = np.sin(0.6 * X[None, :] + np.linspace(1, 3, 300)[:, None])
-    report, (fake_b, real_b) = sine_gan.sine_report(slow, real)
+    report, (fake_fit, real_fit) = sine_gan.sine_report(slow, real)
+    fake_b, real_b = fake_fit["frequency"], real_fit["frequency"]
     np.testing.assert_allclose(fake_b, 0.6, atol=0.01)
     np.testing.assert_allclose(real_b, scale, atol=0.02)
     assert abs(report["frequency_w1"] - sine_gan.wasserstein1(fake_b, real_b)) < 1e-12

@@ -51,12 +51,14 @@ The slides judge the result by eye. `sine_gan.py` also scores 1,000 fresh
 curves: how sinusoidal they are (median R²), how much they tremble and how
 varied they are (against real curves), and how far their frequencies are from
 the training set's (W1). The histogram shows which frequencies the generator
-draws: the slides' GAN covers only part of the range."""
+draws, and the last figure which pairs of frequency and phase: the slides' GAN
+covers only part of the range."""
 
 BEYOND_CODE = """\
-report, frequencies = final_report(generator, X_TRAIN, rng)
+report, fits = final_report(generator, X_TRAIN, rng)
 print("Final score on " + describe_report(report, EVAL_SIZE))
-figures["frequencies.png"] = plot_frequencies(*frequencies, report["frequency_w1"])"""
+figures["frequencies.png"] = plot_frequencies(*fits, report["frequency_w1"])
+figures["coverage.png"] = plot_coverage(*fits)"""
 
 IMPROVED = """\
 The improved variant fixes the trembling hand and the narrow range of
