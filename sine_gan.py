@@ -11,7 +11,7 @@ order, with the deck's names (`X_TRAIN`, `X_COORDS`, `NOISE`, `ONEZEROS`, ...)
 and hyperparameters, closed by `run_slides()`, the deck's six steps. The second
 half, after "Beyond the slides", holds what the deck does not show: the score
 that says how sinusoidal the curves are, the training monitor, the improved
-variant, saving the results and the command line.
+variant, the Wasserstein variant, saving the results and the command line.
 
 Run it with `python sine_gan.py` (under a minute on two CPU cores);
 `python sine_gan.py --help` lists the options.
@@ -96,7 +96,7 @@ ONES = np.ones((BATCH_SIZE // 2), dtype="float32")  # vettore di label 1
 ZEROS = np.zeros((BATCH_SIZE // 2), dtype="float32")  # vettore di label 0
 ONEZEROS = (ONES, ZEROS)
 
-# Beyond the slides: scoring, figures, the improved variant, the command line.
+# Beyond the slides: scoring, figures, the two other variants, the command line.
 DEFAULT_SEED = 1
 DEFAULT_OUT = "outputs"
 PROBE_SIZE = 256  # generated curves scored after every epoch
@@ -923,8 +923,9 @@ smooth (its gradient norm near 1), which is what makes that difference a
 distance (Gulrajani et al., 2017).
 
 The networks are the slides': the generator through `build_generator()`,
-with the improved variant's smoothing, and the discriminator as a critic,
-without dropout and with a linear output. The data, the noise bank, the
+followed by a frozen smoothing layer like the improved variant's (with a
+low-pass filter), and the discriminator as a critic, without dropout and with
+a linear output. The data, the noise bank, the
 figures, the monitor and the outputs are the slides' too. Training is
 keras-io's `wgan_gp.py`: a `keras.Model` that holds both networks, with its
 own `train_step`. The critic is first trained against the `NOISE` rows, as
@@ -946,12 +947,12 @@ def build_critic():
 
 
 def build_wgan_generator():
-    """The slides' generator with the improved variant's smoothing, as a low-pass filter.
+    """The slides' generator with the improved variant's smoothing layer, as a low-pass filter.
 
     A critic whose gradient is kept near 1 can only punish small wobble a
     little (a wobble of 0.03 moves a curve by little, so its score by little
-    too), so the generator is made unable to wobble: the low-pass filter of
-    `lowpass_kernel()` removes everything faster than the training curves.
+    too), so the generator is made unable to wobble: the filter of
+    `lowpass_kernel()` stops what is much faster than the training curves.
     """
     return build_improved_generator(("lowpass",))
 
@@ -1676,7 +1677,8 @@ def parse_args(argv):
     )
     parser.add_argument("--variant", choices=sorted(VARIANTS), default="slides",
                         help="slides: the deck's GAN (default); improved: the same GAN with "
-                        "fixes for the trembling hand and the narrow frequency range")
+                        "fixes for the trembling hand and the narrow frequency range; wgan: the "
+                        "slides' networks trained as a Wasserstein GAN")
     parser.add_argument("--epochs", type=whole_number(0, 100_000), default=EPOCHS,
                         help=f"GAN training epochs; 0 means pretraining only (default {EPOCHS})")
     parser.add_argument("--pretrain-epochs", type=whole_number(0, 100_000),

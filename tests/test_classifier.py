@@ -57,3 +57,9 @@ def test_the_same_seed_gives_the_same_accuracies():
     first = classifier.two_sample_accuracies(half_the_phases, 4, repeats=1, count=300)
     again = classifier.two_sample_accuracies(half_the_phases, 4, repeats=1, count=300)
     assert first == again and set(first) == {"c2st_curves", "c2st_family"}
+
+
+def test_any_seed_of_the_command_line_works():
+    result = classifier.two_sample_accuracies(classifier.real_curves, 2**32 - 1, repeats=1,
+                                              count=200)
+    assert set(result) == {"c2st_curves", "c2st_family"}

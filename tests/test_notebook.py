@@ -14,7 +14,8 @@ NOTEBOOK = ROOT / "sine_gan.ipynb"
 
 
 def load_maker():
-    spec = importlib.util.spec_from_file_location("make_notebook", ROOT / "tools" / "make_notebook.py")
+    path = ROOT / "tools" / "make_notebook.py"
+    spec = importlib.util.spec_from_file_location("make_notebook", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -80,3 +80,23 @@ def test_wasserstein_matches_a_known_value():
     a = np.random.default_rng(5).uniform(0, 1, 400)
     assert abs(sine_gan.wasserstein1(a, a + 0.3) - 0.3) < 1e-9
     assert abs(sine_gan.wasserstein1(np.array([0.0]), np.array([1.0, 3.0])) - 2.0) < 1e-9
+
+
+def test_the_coverage_figure_shows_where_each_fitted_sinusoid_lies():
+    real, _, _ = sinusoids_and_phases(300, 6)
+    half = np.sin(1.2 * X[None, :] + np.linspace(1.0, 2.0, 200)[:, None])  # one b, half the phases
+    _, (fake_fit, real_fit) = sine_gan.sine_report(half, real)
+    fig = sine_gan.plot_coverage(fake_fit, real_fit)
+    real_axis, fake_axis = fig.axes
+    points = {axis: axis.collections[0].get_offsets() for axis in fig.axes}
+    assert len(points[real_axis]) == 300 and len(points[fake_axis]) == 200
+    np.testing.assert_allclose(points[fake_axis][:, 0], 1.2, atol=0.01)  # x: the frequency
+    assert 0.99 < points[fake_axis][:, 1].min() and points[fake_axis][:, 1].max() < 2.01
+    # Both panels outline the rectangle of the dataset's law: b in [0.5, 2], phase in [1, pi].
+    for axis in fig.axes:
+        box = axis.patches[0]
+        assert (box.get_x(), box.get_width(), box.get_y()) == (0.5, 1.5, 1.0)
+        assert abs(box.get_y() + box.get_height() - np.pi) < 1e-12
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)

@@ -51,23 +51,30 @@ The slides judge the result by eye. `sine_gan.py` also scores 1,000 fresh
 curves: how sinusoidal they are (median R²), how much they tremble and how
 varied they are (against real curves), and how far their frequencies are from
 the training set's (W1). The histogram shows which frequencies the generator
-draws, and the last figure which pairs of frequency and phase: the slides' GAN
-covers only part of the range."""
+draws: the slides' GAN covers only part of the range."""
 
 BEYOND_CODE = """\
 report, fits = final_report(generator, X_TRAIN, rng)
 print("Final score on " + describe_report(report, EVAL_SIZE))
-figures["frequencies.png"] = plot_frequencies(*fits, report["frequency_w1"])
+figures["frequencies.png"] = plot_frequencies(*fits, report["frequency_w1"])"""
+
+COVERAGE = """\
+Each curve is also a point: the frequency and the phase of its best-fitting
+sinusoid. Real curves fill the rectangle of the dataset's law; a generator
+that collapses fills only part of it."""
+
+COVERAGE_CODE = """\
 figures["coverage.png"] = plot_coverage(*fits)"""
 
 IMPROVED = """\
-The improved variant fixes the trembling hand and the narrow range of
-frequencies. To train it and write its figures to `outputs/improved/` (about a
-minute), run this in a cell:
+The improved variant fixes the trembling hand and most of the narrow range of
+frequencies; the Wasserstein variant, the next lecture, trains the slides'
+networks with a critic that scores the whole distribution. To train one and
+write its figures to a folder (under a minute), run this in a cell:
 
 ```python
 import sine_gan
-sine_gan.main(["--variant", "improved", "--out", "outputs/improved"])
+sine_gan.main(["--variant", "improved", "--out", "outputs/improved"])  # or "wgan"
 ```"""
 
 
@@ -155,7 +162,8 @@ def build(source):
         own = [step for step, calls in steps if calls and calls[0] in defined - {"run_slides"}]
         if own:
             cells.append(("code", "\n".join(own)))
-    cells += [("markdown", BEYOND), ("code", BEYOND_CODE), ("markdown", IMPROVED)]
+    cells += [("markdown", BEYOND), ("code", BEYOND_CODE), ("markdown", COVERAGE),
+              ("code", COVERAGE_CODE), ("markdown", IMPROVED)]
     imports, from_module = needed_imports(
         source, [text for kind, text in cells if kind == "code"])
     imports.append("\nfrom sine_gan import (\n" + textwrap.fill(
