@@ -56,7 +56,7 @@ def test_improved_run_fixes_trembling_and_narrow_frequencies(full_runs):
 
 @pytest.mark.slow
 def test_wgan_run_covers_the_whole_family(full_runs):
-    # The targets for this variant, on seed 1; the classifier test
+    # The variant's own targets, on seed 1; the classifier test
     # is benchmarks/classifier.py's, as the seed sweep runs it.
     import keras
 
