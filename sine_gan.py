@@ -853,7 +853,8 @@ def smoothing_matrix(kernel=SMOOTH_KERNEL, full_gain=False):
     at the highest frequency 64 points can show is 0) and passes the training
     curves' frequencies almost whole (0.95 at b = 2, the highest). After
     `tanh`, that 0.95 is a ceiling: a full sinusoid at b = 2 cannot be drawn.
-    With `full_gain` the matrix is scaled so that b = 2 passes whole.
+    With `full_gain` the matrix is scaled so that b = 2 passes whole; its
+    columns then sum to more than 1, and the output can leave [-1, 1].
     """
     kernel = np.array(kernel, dtype="float64")
     half = len(kernel) // 2
@@ -879,8 +880,8 @@ def lowpass_kernel(taps=LOWPASS_TAPS, cutoff=LOWPASS_CUTOFF):
     cut-off at b = `cutoff`, shortened to `taps` points with a Hann window.
     Scaled by `smoothing_matrix(..., full_gain=True)`, it passes b = 2 at 1
     and slower curves a little more (1.23 at b = 0.5), b = 4 at 0.49, b = 6
-    at 0.11 and b = 8 at under 0.01. It has negative weights (of under 0.01),
-    so a curve that `tanh` squares off could overshoot 1 slightly.
+    at 0.11 and b = 8 at under 0.01. Because of that scaling its weights sum
+    to 1.25, so a slow curve that `tanh` squares off can overshoot 1.
     """
     step = X_COORDS[1] - X_COORDS[0]
     k = np.arange(taps) - taps // 2
@@ -925,10 +926,9 @@ distance (Gulrajani et al., 2017).
 The networks are the slides': the generator through `build_generator()`,
 followed by a frozen smoothing layer like the improved variant's (with a
 low-pass filter), and the discriminator as a critic, without dropout and with
-a linear output. The data, the noise bank, the
-figures, the monitor and the outputs are the slides' too. Training is
-keras-io's `wgan_gp.py`: a `keras.Model` that holds both networks, with its
-own `train_step`. The critic is first trained against the `NOISE` rows, as
+a linear output. The data, the noise bank, the figures, the monitor and the
+outputs are the slides' too. Training is keras-io's `wgan_gp.py`: a
+`keras.Model` that holds both networks, with its own `train_step`. The critic is first trained against the `NOISE` rows, as
 the slides pretrain the discriminator.
 """
 
