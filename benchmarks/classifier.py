@@ -8,7 +8,7 @@ told apart; 1.0: they always can.
 - on the curves: the curves as drawn. Real curves are exact unit sinusoids,
   so this measures exactness as well as coverage.
 - on the family: every curve, real or generated, is first replaced by its
-  best-fitting sinusoid of amplitude 1 and offset 0 (`sine_gan.sine_fit()`).
+  best-fitting sinusoid of amplitude 1 and offset 0 (`score.sine_fit()`).
   What still tells them apart is the mix of frequencies and phases: coverage.
 
 The classifier sees local shape and the whole curve: two 1-D convolutions
@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 import sine_gan  # noqa: E402
+from beyond_the_slides import score  # noqa: E402
 
 CURVES = 5000  # real and as many generated curves per repeat
 HELD_OUT = 0.3
@@ -53,7 +54,7 @@ def real_curves(count, rng):
 
 def on_family(curves):
     """Each curve replaced by its best-fitting sinusoid of amplitude 1 and offset 0."""
-    fit = sine_gan.sine_fit(curves)
+    fit = score.sine_fit(curves)
     return np.sin(fit["frequency"][:, None] * sine_gan.X_COORDS
                   + fit["phase"][:, None]).astype("float32")
 

@@ -15,7 +15,7 @@ results as JSON.
 Run: python benchmarks/seeds.py [--configs real slides improved] [--seeds 1 2 ... 10]
 A configuration is `real`, a variant (`slides`, `improved`), or changes joined
 by '+', for example `conv_front+minibatch_std`; the changes are
-`sine_gan.IMPROVEMENTS`.
+`improved.IMPROVEMENTS`.
 """
 
 import argparse
@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import benchmarks.classifier as classifier  # noqa: E402
-import sine_gan  # noqa: E402  (cheap: TensorFlow is imported only by a run)
+from beyond_the_slides import score  # noqa: E402
+from beyond_the_slides.runs import builders_for, train  # noqa: E402
 
 CONTROL = "real"  # the classifier test's control: no training, real against real
 
@@ -41,7 +42,7 @@ CONTROL = "real"  # the classifier test's control: no training, real against rea
 # (comparison, bound) or None)
 MEASURES = [
     ("median_r2", "median R²", "{:.4f}", (">=", 0.995)),
-    (sine_gan.SHARE_KEY, "share of curves with R² >= 0.9", "{:.3f}", None),
+    (score.SHARE_KEY, "share of curves with R² >= 0.9", "{:.3f}", None),
     ("roughness_ratio", "roughness, generated / real", "{:.2f}", ("<=", 2.0)),
     ("diversity_ratio", "diversity, generated / real", "{:.2f}", (">=", 0.9)),
     ("frequency_w1", "frequency W1", "{:.3f}", ("<=", 0.10)),
@@ -70,7 +71,7 @@ def worker(config, seed, epochs, out):
         return 0
     start = time.perf_counter()
     with contextlib.redirect_stdout(sys.stderr):  # the run's tables are not the result
-        code = sine_gan.train(Path(out), [], config, seed, epochs)
+        code = train(Path(out), [], config, seed, epochs)
     report = json.loads((Path(out) / "metrics.json").read_text())["report"]
     report["seconds"] = time.perf_counter() - start
     import keras
@@ -106,7 +107,7 @@ def describe(report):
 
 def add_time_ratios(results):
     """Each run's seconds over those of the slides' run of the same seed."""
-    for (config, seed), report in results.items():
+    for (_, seed), report in results.items():
         slides = results.get(("slides", seed))
         if slides and "seconds" in report:
             report["time_ratio"] = report["seconds"] / slides["seconds"]
@@ -175,7 +176,7 @@ def main(argv=None):
         if config == CONTROL:
             continue
         try:
-            sine_gan.builders_for(config)  # an unknown configuration fails here, not in a worker
+            builders_for(config)  # an unknown configuration fails here, not in a worker
         except ValueError as err:
             print(f"seeds.py: error: --configs {config}: {err}", file=sys.stderr)
             return 2

@@ -29,6 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 import sine_gan  # noqa: E402
+from beyond_the_slides.monitor import PROBE_SIZE, TrainingMonitor, seed_everything  # noqa: E402
+from beyond_the_slides.score import sine_fit  # noqa: E402
 from sine_gan import BATCH, ONES, ONEZEROS, TRAIN_SIZE  # noqa: E402
 
 
@@ -57,12 +59,12 @@ def slides_epoch(g, d, gan, X_TRAIN, NOISE):
 
 def project_epoch(g, d, gan, X_TRAIN, NOISE):
     """One epoch of `sine_gan.train_gan`, monitor included, its table line silenced."""
-    monitor = sine_gan.TrainingMonitor(PROBE, 1)
+    monitor = TrainingMonitor(PROBE, 1)
     with contextlib.redirect_stdout(open(os.devnull, "w")):
         sine_gan.train_gan(g, d, gan, X_TRAIN, NOISE, 1, monitor)
 
 
-PROBE = np.random.default_rng(0).uniform(-1, 1, (sine_gan.PROBE_SIZE, 64)).astype("float32")
+PROBE = np.random.default_rng(0).uniform(-1, 1, (PROBE_SIZE, 64)).astype("float32")
 
 
 def main():
@@ -70,7 +72,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=5, help="epochs per version per round")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    sine_gan.seed_everything(0)
+    seed_everything(0)
     X_TRAIN = sine_gan.make_dataset()
     NOISE = sine_gan.make_noise()
     with contextlib.redirect_stdout(open(os.devnull, "w")):  # the pretraining tables
@@ -80,7 +82,7 @@ def main():
             "project": (project_epoch, build(X_TRAIN, NOISE), X_TRAIN, NOISE),
         }
     timings = {name: [] for name in versions}
-    for name, (epoch, models, x, noise) in versions.items():
+    for epoch, models, x, noise in versions.values():
         epoch(*models, x, noise)  # trace and warm up
     block = TRAIN_SIZE // BATCH
     for _ in range(args.rounds):
@@ -102,11 +104,11 @@ def main():
     scoring = []
     for _ in range(20):
         start = time.perf_counter()
-        sine_gan.sine_fit(g.predict_on_batch(PROBE))
+        sine_fit(g.predict_on_batch(PROBE))
         scoring.append((time.perf_counter() - start) * 1000)
     per_epoch = statistics.median(scoring)
     epoch = median["project"] * (TRAIN_SIZE // BATCH)
-    print(f"scoring: {per_epoch:.1f} ms per epoch ({sine_gan.PROBE_SIZE} curves), "
+    print(f"scoring: {per_epoch:.1f} ms per epoch ({PROBE_SIZE} curves), "
           f"{per_epoch / epoch:.1%} of an epoch's {epoch / 1000:.2f} s of steps")
 
 

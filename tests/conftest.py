@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import sine_gan  # noqa: E402
+from beyond_the_slides import monitor  # noqa: E402
 
 SCRIPT = ROOT / "sine_gan.py"
 
@@ -28,7 +29,7 @@ def pytest_configure(config):
 @pytest.fixture
 def seeded():
     """Seed Python, NumPy and the backend, as a run of the script does."""
-    sine_gan.seed_everything(7)
+    monitor.seed_everything(7)
 
 
 def _command(args):

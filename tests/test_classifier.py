@@ -4,6 +4,7 @@ import numpy as np
 
 import sine_gan
 from benchmarks import classifier
+from beyond_the_slides import score
 
 X = sine_gan.X_COORDS
 SMALL = {"repeats": 1, "count": 2000}  # 2,800 curves to learn from, 1,200 held out
@@ -18,7 +19,7 @@ def half_the_phases(count, rng):
 
 def test_real_curves_follow_the_datasets_law():
     curves = classifier.real_curves(4000, np.random.default_rng(0))
-    fit = sine_gan.sine_fit(curves)
+    fit = score.sine_fit(curves)
     assert fit["r2"].min() > 0.999
     assert 0.49 < fit["frequency"].min() and fit["frequency"].max() < 2.01
     assert 0.99 < fit["phase"].min() and fit["phase"].max() < np.pi + 0.02

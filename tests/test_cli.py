@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 from PIL import Image
 
 import sine_gan
+from beyond_the_slides import command_line, monitor, runs, safe_files, saved_generator
 
 
 @pytest.mark.slow
@@ -19,19 +21,19 @@ def test_short_run_writes_every_file(short_run, is_png):
     out, code = short_run
     assert code == 0
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [*sine_gan.TRAINING_FILES, sine_gan.MANIFEST])
-    assert all(is_png(out / name) for name in sine_gan.TRAINING_FILES if name.endswith(".png"))
+        [*runs.TRAINING_FILES, safe_files.MANIFEST])
+    assert all(is_png(out / name) for name in runs.TRAINING_FILES if name.endswith(".png"))
     with Image.open(out / "evolution.gif") as gif:
         assert gif.format == "GIF" and gif.n_frames == 3  # one frame per epoch
     rows = list(csv.DictReader((out / "history.csv").open()))
     assert [r["epoch"] for r in rows] == ["1", "2", "3"]
-    assert list(rows[0]) == list(sine_gan.HISTORY_FIELDS)
+    assert list(rows[0]) == list(monitor.HISTORY_FIELDS)
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["settings"] == {"variant": "slides", "seed": sine_gan.DEFAULT_SEED,
+    assert metrics["settings"] == {"variant": "slides", "seed": runs.DEFAULT_SEED,
                                    "epochs": 3, "epochs_done": 3, "pretrain_epochs": 4}
     assert set(metrics["versions"]) == {"python", "tensorflow", "keras", "numpy"}
-    assert set(json.loads((out / sine_gan.MANIFEST).read_text())) == set(
-        sine_gan.TRAINING_FILES)
+    assert set(json.loads((out / safe_files.MANIFEST).read_text())) == set(
+        runs.TRAINING_FILES)
 
 
 @pytest.mark.slow
@@ -62,7 +64,7 @@ def test_generate_draws_curves_from_a_saved_generator(short_run, tmp_path, cli, 
     assert result.stdout.startswith(f"sine-gan: seed 1, outputs in {tmp_path}/")
     assert "Score of 5 curves: median R²" in result.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        sine_gan.MANIFEST, "generated.csv", "generated.png", "mine.txt"]
+        safe_files.MANIFEST, "generated.csv", "generated.png", "mine.txt"]
     assert (tmp_path / "mine.txt").read_text() == "not the run's"
 
 
@@ -97,7 +99,7 @@ def test_usage_errors_answer_without_loading_tensorflow(cli):
             "print(sorted(m for m in ('tensorflow', 'keras', 'matplotlib') if m in sys.modules))\n")
     start = time.perf_counter()
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=sine_gan.Path(sine_gan.__file__).parent, timeout=60)
+                            cwd=Path(sine_gan.__file__).parent, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
     assert time.perf_counter() - start < 10  # TensorFlow alone takes seconds; generous bound
@@ -134,7 +136,7 @@ def test_files_sine_gan_did_not_write_are_never_overwritten(tmp_path, capsys):
 def test_a_damaged_manifest_vouches_for_nothing(tmp_path, capsys):
     (tmp_path / "history.csv").write_text("my own numbers")
     for damaged in ["{not json", '{"history.csv": 1}', "[3, null]"]:
-        (tmp_path / sine_gan.MANIFEST).write_text(damaged)
+        (tmp_path / safe_files.MANIFEST).write_text(damaged)
         assert sine_gan.main(["--epochs", "0", "--out", str(tmp_path)]) == 2
         assert "history.csv already there and not written by sine-gan" in capsys.readouterr().err
     assert (tmp_path / "history.csv").read_text() == "my own numbers"
@@ -150,7 +152,7 @@ def test_force_overwrites_and_a_later_run_needs_no_force(tmp_path, capsys):
 
 
 def test_a_folder_in_use_by_another_run_is_refused_at_once(tmp_path, capsys):
-    with sine_gan.output_folder(tmp_path, sine_gan.TRAINING_FILES):
+    with safe_files.output_folder(tmp_path, runs.TRAINING_FILES):
         assert sine_gan.main(["--out", str(tmp_path)]) == 2
     assert "another sine-gan run is writing there" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []  # the lock went with the run that held it
@@ -158,9 +160,9 @@ def test_a_folder_in_use_by_another_run_is_refused_at_once(tmp_path, capsys):
 
 def test_a_new_folder_is_removed_when_nothing_was_written(tmp_path):
     out = tmp_path / "new" / "run"
-    with pytest.raises(sine_gan.UsageError):
-        with sine_gan.output_folder(out, sine_gan.GENERATE_FILES):
-            raise sine_gan.UsageError("the model was bad")
+    with pytest.raises(safe_files.UsageError):
+        with safe_files.output_folder(out, saved_generator.GENERATE_FILES):
+            raise safe_files.UsageError("the model was bad")
     assert not out.exists()
 
 
@@ -171,7 +173,7 @@ def test_a_full_disk_exits_3_naming_the_file_and_leaves_no_temporary_file(tmp_pa
     from matplotlib.figure import Figure
 
     def savefig_on_a_full_disk(self, path, **kwargs):
-        sine_gan.Path(path).write_bytes(b"\x89PNG half")
+        Path(path).write_bytes(b"\x89PNG half")
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(Figure, "savefig", savefig_on_a_full_disk)
@@ -198,8 +200,8 @@ def test_a_failed_model_save_leaves_nothing_in_the_system_temp_folder(tmp_path, 
             tempfile.mkdtemp()  # what Keras does to stage a model's assets
             raise OSError(errno.ENOSPC, "No space left on device")
 
-    with pytest.raises(sine_gan.OutputError, match="generator.keras: No space left"):
-        sine_gan.save_model(FailingModel(), out / "generator.keras")
+    with pytest.raises(safe_files.OutputError, match="generator.keras: No space left"):
+        safe_files.save_model(FailingModel(), out / "generator.keras")
     assert list(system_tmp.iterdir()) == [] and list(out.iterdir()) == []
     assert tempfile.tempdir == str(system_tmp)
 
@@ -208,7 +210,7 @@ def test_show_without_a_display_warns_once_and_still_saves(monkeypatch, capsys):
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    assert sine_gan.choose_backend(show=True) is False
+    assert command_line.choose_backend(show=True, script=True) is False
     assert capsys.readouterr().err.count("--show needs a display") == 1
     import matplotlib
 
@@ -216,11 +218,11 @@ def test_show_without_a_display_warns_once_and_still_saves(monkeypatch, capsys):
 
 
 def test_a_closed_pipe_ends_the_run_quietly(tmp_path):
-    proc = subprocess.Popen([sys.executable, str(sine_gan.Path(sine_gan.__file__)),
+    proc = subprocess.Popen([sys.executable, str(Path(sine_gan.__file__)),
                              "--epochs", "0", "--out", str(tmp_path / "run")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.stdout.close()  # like `| head` that has read enough
     err = proc.stderr.read().decode()
-    assert proc.wait(timeout=120) == sine_gan.EXIT_BROKEN_PIPE
+    assert proc.wait(timeout=120) == command_line.EXIT_BROKEN_PIPE
     assert err == ""
     assert not (tmp_path / "run").exists()

@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 import pytest
 
 import sine_gan
+from beyond_the_slides import command_line, safe_files, saved_generator, signals
 
 QUICK = ["--epochs", "0", "--pretrain-epochs", "1"]
 
@@ -27,11 +28,11 @@ def test_after_a_hangup_output_to_a_terminal_goes_to_devnull_and_a_pipe_stays():
     primary, terminal = os.openpty()
     read_end, write_end = os.pipe()
     try:
-        sine_gan._leave_closed_terminal(signal.SIGHUP, fds=(terminal, write_end))
+        signals.leave_closed_terminal(signal.SIGHUP, fds=(terminal, write_end))
         assert os.fstat(terminal).st_rdev == os.stat(os.devnull).st_rdev
         os.write(write_end, b"still here")
         assert os.read(read_end, 10) == b"still here"
-        sine_gan._leave_closed_terminal(signal.SIGTERM, fds=(write_end,))  # only SIGHUP
+        signals.leave_closed_terminal(signal.SIGTERM, fds=(write_end,))  # only SIGHUP
         assert not os.path.samestat(os.fstat(write_end), os.stat(os.devnull))
     finally:
         for fd in (primary, terminal, read_end, write_end):
@@ -41,9 +42,9 @@ def test_after_a_hangup_output_to_a_terminal_goes_to_devnull_and_a_pipe_stays():
 # A signal at any moment of start-up ----------------------------------------------------------
 
 def test_the_signal_exception_escapes_except_exception_and_is_found_when_wrapped():
-    assert not issubclass(sine_gan.Interrupted, Exception)
-    with sine_gan.handled_signals(sine_gan._raise_interrupted):
-        with pytest.raises(sine_gan.Interrupted):
+    assert not issubclass(signals.Interrupted, Exception)
+    with signals.handled_signals(signals.raise_interrupted):
+        with pytest.raises(signals.Interrupted):
             try:  # library code that catches everything it knows of
                 os.kill(os.getpid(), signal.SIGTERM)
                 time.sleep(1)
@@ -51,12 +52,12 @@ def test_the_signal_exception_escapes_except_exception_and_is_found_when_wrapped
                 pass
     try:  # Python 3.11 turns an exception in __set_name__ into a RuntimeError
         try:
-            raise sine_gan.Interrupted(signal.SIGTERM)
+            raise signals.Interrupted(signal.SIGTERM)
         except BaseException as err:
             raise RuntimeError("Error calling __set_name__") from err
     except RuntimeError as wrapped:
-        assert sine_gan.signal_behind(wrapped) == signal.SIGTERM
-    assert sine_gan.signal_behind(ValueError("no signal here")) is None
+        assert signals.signal_behind(wrapped) == signal.SIGTERM
+    assert signals.signal_behind(ValueError("no signal here")) is None
 
 
 # Runs sine_gan.py as a script, and sends it a signal as it starts to import `module`.
@@ -84,14 +85,14 @@ def test_a_signal_while_any_module_loads_ends_in_one_line(module, signum, tmp_pa
          str(out)], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert result.returncode == 128 + signum, result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(sine_gan.STOP_SIGNALS[signum] + ": stopped")
+    assert len(lines) == 1 and lines[0].startswith(signals.STOP_SIGNALS[signum] + ": stopped")
     assert not out.exists()
 
 
 def test_tensorflow_that_cannot_load_is_one_line_and_exit_4(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "tensorflow", None)  # makes `import tensorflow` fail
     out = tmp_path / "new" / "run"
-    assert sine_gan.main([*QUICK, "--out", str(out)]) == sine_gan.EXIT_BACKEND
+    assert sine_gan.main([*QUICK, "--out", str(out)]) == command_line.EXIT_BACKEND
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("sine_gan.py: error: TensorFlow could not be loaded")
     assert not (tmp_path / "new").exists()
@@ -135,19 +136,19 @@ def test_a_model_that_expands_a_thousand_times_is_refused(tmp_path):
     bomb = tmp_path / "zeros.keras"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("model.weights.h5", b"\0" * (16 * 2**20))
-    with pytest.raises(sine_gan.UsageError, match="entry model.weights.h5 expands 1,0"):
-        sine_gan.check_archive_sizes(bomb)
+    with pytest.raises(safe_files.UsageError, match="entry model.weights.h5 expands 1,0"):
+        saved_generator.check_archive_sizes(bomb)
 
 
 def test_a_model_of_many_entries_is_refused_and_a_real_one_passes(small_generator, tmp_path):
     many = tmp_path / "many.keras"
     with zipfile.ZipFile(many, "w") as archive:
-        for i in range(sine_gan.MODEL_ENTRIES_MAX + 1):
+        for i in range(saved_generator.MODEL_ENTRIES_MAX + 1):
             archive.writestr(f"part{i}", b"x")
-    with pytest.raises(sine_gan.UsageError, match="65 entries"):
-        sine_gan.check_archive_sizes(many)
-    real = sine_gan.save_model(small_generator, tmp_path / "generator.keras")
-    sine_gan.check_archive_sizes(real)  # a generator of this project passes
+    with pytest.raises(safe_files.UsageError, match="65 entries"):
+        saved_generator.check_archive_sizes(many)
+    real = safe_files.save_model(small_generator, tmp_path / "generator.keras")
+    saved_generator.check_archive_sizes(real)  # a generator of this project passes
 
 
 # An ASCII console ----------------------------------------------------------------------------
@@ -217,8 +218,8 @@ def test_a_reused_folder_holds_one_run_and_the_users_files(tmp_path, capsys):
     for earlier in ("history.csv", "evolution.png", "evolution.gif", "training_history.png"):
         assert earlier not in left  # the earlier run's, not rewritten by this one
     assert (out / "notes.txt").read_text() == "mine"
-    assert set(json.loads((out / sine_gan.MANIFEST).read_text())) == left - {
-        sine_gan.MANIFEST, "notes.txt"}
+    assert set(json.loads((out / safe_files.MANIFEST).read_text())) == left - {
+        safe_files.MANIFEST, "notes.txt"}
 
 
 def test_a_failed_run_removes_every_folder_it_created_and_nothing_else(tmp_path, capsys):
@@ -237,10 +238,10 @@ def test_an_out_without_permission_is_a_usage_error(tmp_path, monkeypatch, capsy
     real_open = os.open
 
     def no_permission(path, *args, **kwargs):
-        if str(path).endswith(sine_gan.LOCK):
+        if str(path).endswith(safe_files.LOCK):
             raise PermissionError(errno.EACCES, "Permission denied")
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(sine_gan.os, "open", no_permission)
-    assert sine_gan.main([*QUICK, "--out", str(tmp_path)]) == sine_gan.EXIT_USAGE
+    monkeypatch.setattr(safe_files.os, "open", no_permission)
+    assert sine_gan.main([*QUICK, "--out", str(tmp_path)]) == command_line.EXIT_USAGE
     assert "cannot create a file there (Permission denied)" in capsys.readouterr().err

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 import sine_gan
+from beyond_the_slides import safe_files, signals
+from beyond_the_slides import saved_generator as drawing
 
 
 def run_generate(args, capsys):
@@ -17,9 +19,9 @@ def run_generate(args, capsys):
 
 
 @pytest.fixture
-def saved_generator(small_generator, tmp_path):
+def model_file(small_generator, tmp_path):
     path = tmp_path / "generator.keras"
-    sine_gan.save_model(small_generator, path)
+    safe_files.save_model(small_generator, path)
     return path
 
 
@@ -40,7 +42,7 @@ def bad_models(tmp_path, small_generator):
     saved = {"dict.keras": as_dict, "lambda.keras": lambda_model, "nan.keras": small_generator,
              "discriminator.keras": sine_gan.build_discriminator()}
     for name, model in saved.items():
-        sine_gan.save_model(model, tmp_path / name)
+        safe_files.save_model(model, tmp_path / name)
     return {
         "missing": (tmp_path / "nope.keras", "no such file"),
         "not keras": (text, "not a .keras model file"),
@@ -74,15 +76,15 @@ def test_a_refused_lambda_model_is_explained_in_whole_sentences(small_generator,
     assert code == 2 and reason.endswith("disallowed by default.)")
 
 
-def test_curves_are_generated_in_chunks_exactly_as_in_one_go(saved_generator, tmp_path,
+def test_curves_are_generated_in_chunks_exactly_as_in_one_go(model_file, tmp_path,
                                                              monkeypatch, capsys):
-    monkeypatch.setattr(sine_gan, "GENERATE_CHUNK", 4)
-    monkeypatch.setattr(sine_gan, "GENERATE_SCORED", 7)
-    code, captured = run_generate([50, "--model", saved_generator, "--seed", 3,
+    monkeypatch.setattr(drawing, "GENERATE_CHUNK", 4)
+    monkeypatch.setattr(drawing, "GENERATE_SCORED", 7)
+    code, captured = run_generate([50, "--model", model_file, "--seed", 3,
                                    "--out", tmp_path / "o"], capsys)
     assert code == 0, captured.err
     rows = list(csv.reader((tmp_path / "o" / "generated.csv").open()))
-    generator = keras.models.load_model(saved_generator)
+    generator = keras.models.load_model(model_file)
     expected = sine_gan.generate(generator, 50, rng=np.random.default_rng(3))
     np.testing.assert_allclose(np.array(rows[1:], dtype=float), expected, rtol=1e-5, atol=1e-6)
     assert "40 of 50 curves written" in captured.out  # progress every 10 chunks
@@ -91,7 +93,7 @@ def test_curves_are_generated_in_chunks_exactly_as_in_one_go(saved_generator, tm
 
 @pytest.mark.parametrize("signum, word", [(signal.SIGTERM, "Terminated"),
                                           (signal.SIGHUP, "Hangup")])
-def test_an_interrupted_generate_writes_nothing(signum, word, saved_generator, tmp_path,
+def test_an_interrupted_generate_writes_nothing(signum, word, model_file, tmp_path,
                                                 monkeypatch, capsys):
     real_generate = sine_gan.generate
     calls = []
@@ -102,10 +104,10 @@ def test_an_interrupted_generate_writes_nothing(signum, word, saved_generator, t
             os.kill(os.getpid(), signum)  # as `kill` or a closed terminal would
         return real_generate(*args, **kwargs)
 
-    monkeypatch.setattr(sine_gan, "GENERATE_CHUNK", 4)
-    monkeypatch.setattr(sine_gan, "generate", interrupted_on_the_second_chunk)
-    monkeypatch.setattr(sine_gan, "_leave_closed_terminal", lambda signum: None)
-    code, captured = run_generate([10, "--model", saved_generator, "--out", tmp_path / "o"],
+    monkeypatch.setattr(drawing, "GENERATE_CHUNK", 4)
+    monkeypatch.setattr(drawing, "generate", interrupted_on_the_second_chunk)
+    monkeypatch.setattr(signals, "leave_closed_terminal", lambda signum: None)
+    code, captured = run_generate([10, "--model", model_file, "--out", tmp_path / "o"],
                                   capsys)
     assert code == 128 + signum and captured.err.startswith(f"{word}: stopped")
     assert len(captured.err.splitlines()) == 1

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import sine_gan
+from beyond_the_slides import improved, runs, safe_files
 
 
 def describe(model):
@@ -60,35 +61,35 @@ def test_gan_chains_generator_and_frozen_discriminator(seeded):
 
 
 def test_improved_networks_end_with_the_slides_layers(seeded):
-    d = sine_gan.build_improved_discriminator()
+    d = improved.build_improved_discriminator()
     assert describe(d)[-5:] == SLIDES_DISCRIMINATOR
     front = [type(layer).__name__ for layer in d.layers[:-5]]
     assert front == ["Reshape", "MinibatchStd", "Conv1D", "Dropout", "Flatten"]
     assert describe(d)[3][3] == sine_gan.DIS_DROPOUT  # the slides' dropout on the convolution
     assert d.loss == "binary_crossentropy" and d.output_shape == (None, 1)
-    g = sine_gan.build_improved_generator()
+    g = improved.build_improved_generator()
     assert describe(g)[:3] == SLIDES_GENERATOR
     assert g.get_layer("smoothing").trainable is False
     assert g.output_shape == (None, 64)
 
 
 def test_a_single_change_builds_only_that_change(seeded):
-    build_d, build_g = sine_gan.builders_for("conv_front")
+    build_d, build_g = runs.builders_for("conv_front")
     names = {type(layer).__name__ for layer in build_d().layers}
     assert "Conv1D" in names and "MinibatchStd" not in names
     assert describe(build_g()) == SLIDES_GENERATOR  # no smoothing asked for
-    assert sine_gan.builders_for("slides") == (sine_gan.build_discriminator,
+    assert runs.builders_for("slides") == (sine_gan.build_discriminator,
                                                sine_gan.build_generator)
 
 
 def test_an_unknown_change_is_refused():
     with pytest.raises(ValueError, match="wings"):
-        sine_gan.builders_for("conv_front+wings")
+        runs.builders_for("conv_front+wings")
 
 
 def test_a_saved_improved_discriminator_loads_in_safe_mode(seeded, tmp_path):
-    d = sine_gan.build_improved_discriminator()
-    sine_gan.save_model(d, tmp_path / "d.keras")
+    d = improved.build_improved_discriminator()
+    safe_files.save_model(d, tmp_path / "d.keras")
     loaded = keras.saving.load_model(tmp_path / "d.keras", safe_mode=True)
     x = np.random.default_rng(0).uniform(-1, 1, (8, 64)).astype("float32")
     np.testing.assert_allclose(loaded.predict_on_batch(x), d.predict_on_batch(x), atol=1e-6)

@@ -5,27 +5,27 @@ import signal
 
 import pytest
 
-import sine_gan
+from beyond_the_slides import runs, safe_files, signals
 
 
 @pytest.mark.parametrize("first, second", [(signal.SIGTERM, signal.SIGINT),
                                            (signal.SIGHUP, signal.SIGHUP)])
 def test_a_first_signal_is_recorded_and_a_second_one_raises(first, second, monkeypatch):
-    monkeypatch.setattr(sine_gan, "_leave_closed_terminal", lambda signum: None)
+    monkeypatch.setattr(signals, "leave_closed_terminal", lambda signum: None)
 
     def callers(signum, frame):
         pass
 
     previous = signal.signal(first, callers)
     try:
-        with sine_gan.handled_signals(sine_gan._raise_interrupted):
-            with sine_gan.deferred_signals() as received:
+        with signals.handled_signals(signals.raise_interrupted):
+            with signals.deferred_signals() as received:
                 os.kill(os.getpid(), first)
                 assert received == [first]
-                with pytest.raises(sine_gan.Interrupted) as raised:
+                with pytest.raises(signals.Interrupted) as raised:
                     os.kill(os.getpid(), second)
                 assert raised.value.signum == second
-            with pytest.raises(sine_gan.Interrupted):  # outside: raised at once
+            with pytest.raises(signals.Interrupted):  # outside: raised at once
                 os.kill(os.getpid(), first)
         assert signal.getsignal(first) is callers  # the caller's handler is back
     finally:
@@ -56,11 +56,11 @@ def test_a_signal_in_training_keeps_the_finished_epochs(signum, code, word, tmp_
     assert err.startswith(f"{word}: keeping the ") and "Traceback" not in err + out
     epochs = len((tmp_path / "history.csv").read_text().splitlines()) - 1
     assert 2 <= epochs < 64
-    for name in sine_gan.TRAINING_FILES:
+    for name in runs.TRAINING_FILES:
         assert (tmp_path / name).stat().st_size > 0, name
     assert str(tmp_path / "generator.keras") in out
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [*sine_gan.TRAINING_FILES, sine_gan.MANIFEST])
+        [*runs.TRAINING_FILES, safe_files.MANIFEST])
 
 
 @pytest.mark.slow

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import sine_gan
+from beyond_the_slides.monitor import HISTORY_FIELDS, PROBE_SIZE, TrainingMonitor, seed_everything
 
 
 @pytest.fixture
@@ -21,8 +22,8 @@ def pretrained(seeded):
 
 
 def monitor_for(epochs, signals=()):
-    probe = np.random.default_rng(0).uniform(-1, 1, (sine_gan.PROBE_SIZE, 64))
-    return sine_gan.TrainingMonitor(probe, epochs, list(signals))
+    probe = np.random.default_rng(0).uniform(-1, 1, (PROBE_SIZE, 64))
+    return TrainingMonitor(probe, epochs, list(signals))
 
 
 def test_pretraining_beats_chance_and_prints_the_slides_table(seeded, capsys):
@@ -92,7 +93,7 @@ def test_training_table_keeps_the_slides_columns(pretrained, capsys):
     assert [row["epoch"] for row in h] == [1, 2]
     assert out[2].startswith(f"    001 |                {h[1]['d_acc']:.5f} |"
                              f"                {h[1]['g_acc']:.5f} |")
-    assert list(h[0]) == list(sine_gan.HISTORY_FIELDS)
+    assert list(h[0]) == list(HISTORY_FIELDS)
     assert len(monitor.snapshots) == 2 and monitor.snapshots[0].shape == (4, 64)
     assert monitor.stopped is None
 
@@ -140,7 +141,7 @@ def test_float32_inputs_train_exactly_like_the_slides_float64():
     y64 = np.concatenate((np.ones(64), np.zeros(64)))
     results = []
     for x, y in [(x64, y64), (x64.astype("float32"), y64.astype("float32"))]:
-        sine_gan.seed_everything(3)
+        seed_everything(3)
         d = sine_gan.build_discriminator()
         logs = [d.train_on_batch(x, y) for _ in range(3)]
         results.append((logs, d.get_weights()))

@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 import sine_gan
-from benchmarks import classifier
+from beyond_the_slides import improved, runs, safe_files, score, wgan
 
 
 def linear_critic(norm):
@@ -25,12 +25,12 @@ def test_the_gradient_penalty_is_the_squared_distance_of_the_gradient_norm_from_
     rng = np.random.default_rng(1)
     real, fake = (tf.constant(rng.uniform(-1, 1, (16, 64)), "float32") for _ in range(2))
     alpha = tf.constant(rng.uniform(0, 1, (16, 1)), "float32")
-    value = sine_gan.gradient_penalty(linear_critic(norm), real, fake, alpha)
+    value = wgan.gradient_penalty(linear_critic(norm), real, fake, alpha)
     assert float(value) == pytest.approx(penalty, abs=1e-4)
 
 
 def test_the_critic_is_the_slides_discriminator_without_dropout_and_sigmoid(seeded):
-    critic = sine_gan.build_critic()
+    critic = wgan.build_critic()
     layers = [(type(layer).__name__, layer.get_config()["units"],
                layer.get_config()["activation"]) for layer in critic.layers]
     assert layers == [("Dense", 64, "relu"), ("Dense", 64, "relu"), ("Dense", 1, "linear")]
@@ -38,7 +38,7 @@ def test_the_critic_is_the_slides_discriminator_without_dropout_and_sigmoid(seed
 
 
 def test_the_low_pass_filter_passes_the_training_range_whole_and_stops_trembling():
-    m = sine_gan.smoothing_matrix(sine_gan.lowpass_kernel(), full_gain=True)
+    m = improved.smoothing_matrix(improved.lowpass_kernel(), full_gain=True)
     x = sine_gan.X_COORDS
     inner = slice(8, -8)  # away from the ends, where the filter is cut
 
@@ -51,7 +51,7 @@ def test_the_low_pass_filter_passes_the_training_range_whole_and_stops_trembling
     assert gain(4.0) < 0.5 and gain(6.0) < 0.15 and gain(8.0) < 0.01  # wobble only
     assert np.abs(((-1.0) ** np.arange(64)) @ m)[inner].max() < 0.01
     jittery = np.sin(1.3 * x) + np.random.default_rng(2).normal(0, 0.05, 64)
-    assert sine_gan.roughness((jittery @ m)[None]) < sine_gan.roughness(jittery[None]) / 10
+    assert score.roughness((jittery @ m)[None]) < score.roughness(jittery[None]) / 10
 
 
 def snapshot(model):
@@ -63,23 +63,23 @@ def moved(before, model):
 
 
 def test_pretraining_moves_the_critic_only_and_a_step_moves_both(seeded):
-    generator, critic = sine_gan.build_wgan_generator(), sine_gan.build_critic()
-    wgan = sine_gan.build_wgan(generator, critic)
+    generator, critic = wgan.build_wgan_generator(), wgan.build_critic()
+    model = wgan.build_wgan(generator, critic)
     rng = np.random.default_rng(3)
     real = rng.uniform(-1, 1, (5 * 64, 64)).astype("float32")
     g0, c0 = snapshot(generator), snapshot(critic)
-    losses = wgan.train_on_batch(real[:64], real[64:128], return_dict=True)
+    losses = model.train_on_batch(real[:64], real[64:128], return_dict=True)
     assert set(losses) == {"c_loss", "distance"}
     # The critic's output bias never moves: the loss is a difference of two means.
     assert moved(c0, critic) == [True] * 5 + [False] and not any(moved(g0, generator))
     g1, c1 = snapshot(generator), snapshot(critic)
-    losses = wgan.train_on_batch(real, return_dict=True)
+    losses = model.train_on_batch(real, return_dict=True)
     assert set(losses) == {"c_loss", "distance", "g_loss"}
     assert moved(c1, critic) == [True] * 5 + [False]
     # Every generator weight moves but the frozen filter, the last one.
     assert moved(g1, generator) == [True] * (len(g1) - 1) + [False]
     np.testing.assert_array_equal(generator.get_layer("smoothing").get_weights()[0],
-                                  sine_gan.smoothing_matrix(sine_gan.lowpass_kernel(), True))
+                                  improved.smoothing_matrix(improved.lowpass_kernel(), True))
 
 
 @pytest.mark.slow
@@ -88,11 +88,11 @@ def test_a_short_wgan_run_writes_every_file_and_its_models_load_plainly(tmp_path
                           "--out", str(tmp_path)])
     assert code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [*sine_gan.TRAINING_FILES, sine_gan.MANIFEST])
+        [*runs.TRAINING_FILES, safe_files.MANIFEST])
     out = capsys.readouterr().out
     assert " epoca | stima di Wasserstein | R² mediano" in out
     history = (tmp_path / "history.csv").read_text().splitlines()
-    assert history[0] == f"epoch,c_loss,distance,g_loss,median_r2,{sine_gan.SHARE_KEY},seconds"
+    assert history[0] == f"epoch,c_loss,distance,g_loss,median_r2,{score.SHARE_KEY},seconds"
     assert len(history) == 3
     with warnings.catch_warnings():
         warnings.simplefilter("error")

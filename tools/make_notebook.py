@@ -3,11 +3,12 @@
     python tools/make_notebook.py           # write sine_gan.ipynb
     python tools/make_notebook.py --check   # exit 1 if sine_gan.ipynb is not up to date
 
-The notebook walks the first half of `sine_gan.py`, the deck, one section per
-slide and in the same order. Each section holds the section's text (Markdown),
-the code of its functions, and the statements of `run_slides()` that call
-them, so that every table and figure appears under the code that made it.
-Everything else the cells need is imported from `sine_gan`. The notebook is
+The notebook walks `sine_gan.py`, the deck, one section per slide and in the
+same order. Each section holds the section's text (Markdown), the code of its
+functions, and the statements of `run_slides()` that call them, so that
+every table and figure appears under the code that made it. Only `main()`,
+which hands over to the command line, is left out. Everything else the cells
+need is imported from the modules of `beyond_the_slides/`. The notebook is
 written without outputs and with fixed cell ids, so that the same source
 always gives the same bytes.
 """
@@ -25,15 +26,15 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "sine_gan.py"
 NOTEBOOK = ROOT / "sine_gan.ipynb"
-DIVIDER = "# Beyond the slides"  # the docstring that ends the deck's half
-SLIDES_CONSTANTS_END = "# Beyond the slides:"  # the comment that ends the slides' constants
+PACKAGE = ROOT / "beyond_the_slides"
+LEFT_OUT = {"main"}  # the hand-off to the command line: no slide shows it
 
 INTRO = """\
 *This notebook is made from `sine_gan.py` by `tools/make_notebook.py`: change
 the script, then run `python tools/make_notebook.py`, rather than editing the
-notebook.* Run it from the repository's folder (in Colab, upload `sine_gan.py`
-first): it imports what the deck does not show (the training monitor and the
-score) from `sine_gan.py`, and writes no file."""
+notebook.* Run it from the repository's folder: it imports what the deck does
+not show (the training monitor and the score) from `beyond_the_slides/`, and
+writes no file."""
 
 SETTINGS = """\
 # The same seed as `python sine_gan.py` (default 1) gives the same tables.
@@ -79,22 +80,28 @@ sine_gan.main(["--variant", "improved", "--out", "outputs/improved"])  # or "wga
 
 
 def sections(source):
-    """The deck's sections of `source`: (Markdown text, code text, the names it defines)."""
+    """The deck's sections of `source`: (Markdown text, code text, the names it defines).
+
+    A section runs from its docstring to the next one, or to the end of the
+    file; the functions of `LEFT_OUT` are not part of it.
+    """
     tree = ast.parse(source)
     lines = source.splitlines()
     docstrings = [node for node in tree.body[1:] if isinstance(node, ast.Expr)
                   and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)]
+    left_out = [node for node in tree.body
+                if isinstance(node, ast.FunctionDef) and node.name in LEFT_OUT]
     found = []
-    for doc, following in zip(docstrings, docstrings[1:]):
-        text = doc.value.value.strip()
-        if text.startswith(DIVIDER):
-            break
-        code = lines[doc.end_lineno:following.lineno - 1]
-        cut = [i for i, line in enumerate(code) if line.startswith(SLIDES_CONSTANTS_END)]
-        code = "\n".join(code[:cut[0]] if cut else code).strip()
+    for doc, following in zip(docstrings, [*docstrings[1:], None]):
+        end = following.lineno - 1 if following else len(lines)
+        code = lines[doc.end_lineno:end]
+        for node in left_out:
+            if doc.end_lineno < node.lineno <= end:
+                first = node.lineno - doc.end_lineno - 1
+                code[first:node.end_lineno - doc.end_lineno] = []
         defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)
-                   and doc.end_lineno < node.lineno < following.lineno}
-        found.append((text, code, defined))
+                   and doc.end_lineno < node.lineno <= end and node.name not in LEFT_OUT}
+        found.append((doc.value.value.strip(), "\n".join(code).strip(), defined))
     return found
 
 
@@ -117,8 +124,27 @@ def run_slides_steps(source):
     return steps
 
 
+def package_names():
+    """Each top-level name of the modules of `beyond_the_slides/`, with its module."""
+    names = {}
+    for path in sorted(PACKAGE.glob("[!_]*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                names[node.name] = path.stem
+            elif isinstance(node, ast.Assign):
+                for target in node.targets:
+                    for name in ast.walk(target):
+                        if isinstance(name, ast.Name):
+                            names.setdefault(name.id, path.stem)
+    return names
+
+
 def needed_imports(source, cells):
-    """The module's own import lines, and the names taken from `sine_gan`, that the cells use."""
+    """The deck's own import lines that the cells use, and the names they take from the modules.
+
+    Returns the import lines and, for each module of `beyond_the_slides/`,
+    the names the cells take from it.
+    """
     tree = ast.parse(source)
     nodes = list(ast.walk(ast.parse("\n".join(cells))))
     used = {node.id for node in nodes if isinstance(node, ast.Name)}
@@ -135,14 +161,15 @@ def needed_imports(source, cells):
             if names & used:
                 imports.append(ast.get_source_segment(source, node))
                 imported |= names
-    module = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
-    module |= {target.id for node in tree.body if isinstance(node, ast.Assign)
-               for target in node.targets if isinstance(target, ast.Name)}
+    beside = package_names()
     free = sorted(used - bound - imported - set(dir(builtins)))
-    missing = [name for name in free if name not in module]
+    missing = [name for name in free if name not in beside]
     if missing:
-        raise SystemExit(f"the notebook uses names sine_gan.py does not define: {missing}")
-    return imports, free
+        raise SystemExit(f"the notebook uses names that nothing defines: {missing}")
+    modules = {}
+    for name in free:
+        modules.setdefault(beside[name], []).append(name)
+    return imports, modules
 
 
 def build(source):
@@ -164,10 +191,12 @@ def build(source):
             cells.append(("code", "\n".join(own)))
     cells += [("markdown", BEYOND), ("code", BEYOND_CODE), ("markdown", COVERAGE),
               ("code", COVERAGE_CODE), ("markdown", IMPROVED)]
-    imports, from_module = needed_imports(
+    imports, modules = needed_imports(
         source, [text for kind, text in cells if kind == "code"])
-    imports.append("\nfrom sine_gan import (\n" + textwrap.fill(
-        ", ".join(from_module) + ",", 88, initial_indent="    ", subsequent_indent="    ") + "\n)")
+    imports.append("")
+    for module, names in sorted(modules.items()):
+        imports.append(textwrap.fill(f"from beyond_the_slides.{module} import {', '.join(names)}",
+                                     88, subsequent_indent="    ", break_on_hyphens=False))
     cells = [("markdown", f"# {title}\n\n{header}\n\n{INTRO}"),
              ("code", "\n".join(imports)), *cells]
     notebook = new_notebook(metadata={

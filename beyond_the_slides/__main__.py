@@ -1,0 +1,13 @@
+"""`python sine_gan.py` (or `python -m beyond_the_slides`): the command line.
+
+Until the command line sets its own handlers, a stop signal ends the process
+at once, in one line; they are set here, before anything else is imported.
+"""
+
+from beyond_the_slides.signals import stop_at_once_while_starting
+
+stop_at_once_while_starting()
+
+from beyond_the_slides.command_line import run_command_line  # noqa: E402
+
+run_command_line()
