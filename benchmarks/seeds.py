@@ -82,16 +82,43 @@ def worker(config, seed, epochs, out):
     return code
 
 
-def run_one(config, seed, epochs, threads):
-    """Train one configuration in a fresh process; returns its report."""
+def run_one(config, seed, epochs, threads, script=__file__):
+    """Run `script --worker` for one configuration in a fresh process; returns its report."""
     env = dict(os.environ, TF_NUM_INTRAOP_THREADS=str(threads),
                TF_NUM_INTEROP_THREADS=str(threads))
     with tempfile.TemporaryDirectory() as out:
-        done = subprocess.run([sys.executable, __file__, "--worker", config, str(seed),
+        done = subprocess.run([sys.executable, str(script), "--worker", config, str(seed),
                                str(epochs), out], capture_output=True, text=True, env=env)
     if done.returncode != 0:
         raise RuntimeError(f"{config} seed {seed} failed:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_many(runs, epochs, jobs, script=__file__, describe=None):
+    """Each (configuration, seed) of `runs` in a fresh process of `script`, `jobs` at a time.
+
+    TensorFlow's threads are split between the jobs. A line is printed as
+    each run ends. Returns the reports by (configuration, seed), and how many
+    runs failed.
+    """
+    describe = describe or globals()["describe"]
+    cores = os.cpu_count() or 1
+    threads = max(1, cores // jobs)
+    print(f"{len(runs)} runs of {epochs} epochs, {jobs} at a time, "
+          f"{threads} TensorFlow thread(s) each, on {cores} cores", flush=True)
+    results, failed = {}, 0
+    with ThreadPoolExecutor(jobs) as pool:
+        futures = {pool.submit(run_one, c, s, epochs, threads, script): (c, s) for c, s in runs}
+        for done, future in enumerate(as_completed(futures), start=1):
+            config, seed = futures[future]
+            try:
+                report = results[config, seed] = future.result()
+            except RuntimeError as err:
+                failed += 1
+                print(f"[{done}/{len(runs)}] {err}", file=sys.stderr, flush=True)
+                continue
+            print(f"[{done}/{len(runs)}] {config} seed {seed}: " + describe(report), flush=True)
+    return results, failed
 
 
 def describe(report):
@@ -180,23 +207,8 @@ def main(argv=None):
         except ValueError as err:
             print(f"seeds.py: error: --configs {config}: {err}", file=sys.stderr)
             return 2
-    cores = os.cpu_count() or 1
-    threads = max(1, cores // args.jobs)
     runs = [(config, seed) for seed in args.seeds for config in args.configs]
-    print(f"{len(runs)} runs of {args.epochs} epochs, {args.jobs} at a time, "
-          f"{threads} TensorFlow thread(s) each, on {cores} cores", flush=True)
-    results, failed = {}, 0
-    with ThreadPoolExecutor(args.jobs) as pool:
-        futures = {pool.submit(run_one, c, s, args.epochs, threads): (c, s) for c, s in runs}
-        for done, future in enumerate(as_completed(futures), start=1):
-            config, seed = futures[future]
-            try:
-                report = results[config, seed] = future.result()
-            except RuntimeError as err:
-                failed += 1
-                print(f"[{done}/{len(runs)}] {err}", file=sys.stderr, flush=True)
-                continue
-            print(f"[{done}/{len(runs)}] {config} seed {seed}: " + describe(report), flush=True)
+    results, failed = run_many(runs, args.epochs, args.jobs)
     add_time_ratios(results)
     table = markdown(results, args.configs, args.seeds)
     print(table)

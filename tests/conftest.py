@@ -16,16 +16,6 @@ from beyond_the_slides import monitor  # noqa: E402
 SCRIPT = ROOT / "sine_gan.py"
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: trains a GAN for a while; skip with -m 'not slow'")
-    # TensorFlow 2.21's tensors implement __array__ without the `copy` keyword
-    # that NumPy 2 passes when Keras saves a model. The warning is TensorFlow's
-    # to fix; our code cannot avoid it.
-    config.addinivalue_line(
-        "filterwarnings",
-        "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
-
-
 @pytest.fixture
 def seeded():
     """Seed Python, NumPy and the backend, as a run of the script does."""
