@@ -41,9 +41,26 @@ from numpy.random import randint, uniform  # noqa: E402
 # them, inside the functions: `python sine_gan.py --help` then answers at once.
 
 """
-## Constants
+## Passi necessari
 
-The slides' names and values. `SAMPLE_LEN` is used by the slides but never
+The plan of the deck, in six steps. The code marks each step with its
+number, and `run_slides()` takes them one after the other.
+
+1. Ottenere un dataset di immagini "genuine" di sinusoidi
+2. Impostare generatore e discriminatore
+3. Addestrare il discriminatore a fare il suo lavoro
+4. Costruire la GAN usando generatore e discriminatore
+5. Addestrare la componente generativa della GAN a generare sinusoidi che la
+   componente discriminativa giudichi per tali
+6. Contemplare il risultato: una sinusoide prodotta dal rumore di fondo...
+"""
+
+
+"""
+## Un dataset di sinusoidi
+
+Every training case is the graph of `y = sin(scale * x + phase)`, sampled on
+the 64 points of `X_COORDS`. `SAMPLE_LEN` is used by the slides but never
 defined there: a curve is a sample, so it has the length of a training case.
 """
 
@@ -54,30 +71,7 @@ BATCH = 128  # GAN training: half real curves, half generated
 X_MIN, X_MAX = -5.0, 5.0
 Y_MIN, Y_MAX = -1.0, 1.0
 X_COORDS = np.linspace(X_MIN, X_MAX, TRAIN_LEN)
-DIS_DROPOUT = 0.4
 
-BATCH_SIZE = 128  # discriminator pretraining batch
-PRETRAIN_EPOCHS = 32  # the slides' first `EPOCHS`
-EPOCHS = 64  # the slides' second `EPOCHS`
-
-# float32, not the slides' float64: the networks compute in float32, and a
-# fixed dtype keeps Keras from retracing its compiled train steps.
-ONES = np.ones((BATCH_SIZE // 2), dtype="float32")  # vettore di label 1
-ZEROS = np.zeros((BATCH_SIZE // 2), dtype="float32")  # vettore di label 0
-ONEZEROS = (ONES, ZEROS)
-
-# Not in the slides' code: how many curves the evolution figure draws, and
-# after which epochs (the slides show a few curves at a few stages).
-PROBE_SHOWN = 4
-EVOLUTION_EPOCHS = (1, 2, 4, 8, 16, 32, 64)
-
-
-"""
-## Un dataset di sinusoidi
-
-Every training case is the graph of `y = sin(scale * x + phase)`, sampled on
-the 64 points of `X_COORDS`.
-"""
 
 
 def make_dataset():
@@ -120,6 +114,8 @@ A small dense network: 64 inputs (one curve), two ReLU layers of 64 units
 with dropout, and one sigmoid output, the probability that the curve is real.
 """
 
+DIS_DROPOUT = 0.4
+
 
 def build_discriminator():
     """Definizione del discriminatore -- the network that judges curves.
@@ -149,6 +145,14 @@ Half of each batch are sinusoids (label 1), half are rows of `NOISE`, curves
 of uniform random values (label 0). The same `NOISE` bank later feeds the
 generator.
 """
+
+BATCH_SIZE = 128  # discriminator pretraining batch
+PRETRAIN_EPOCHS = 32  # the slides' first `EPOCHS`
+# float32, not the slides' float64: the networks compute in float32, and a
+# fixed dtype keeps Keras from retracing its compiled train steps.
+ONES = np.ones((BATCH_SIZE // 2), dtype="float32")  # vettore di label 1
+ZEROS = np.zeros((BATCH_SIZE // 2), dtype="float32")  # vettore di label 0
+ONEZEROS = (ONES, ZEROS)
 
 
 def make_noise():
@@ -246,6 +250,8 @@ back through the frozen discriminator into the generator, which learns to
 make curves the discriminator calls real.
 """
 
+EPOCHS = 64  # the slides' second `EPOCHS`
+
 
 def train_gan(generator, discriminator, gan, X_TRAIN, NOISE, epochs, monitor):
     """Addestramento della GAN -- the adversarial training loop.
@@ -307,47 +313,63 @@ def plot_sample(y):
 ## Curve generate al migliorare dell'accuratezza
 
 The last slide shows the generator's curves getting better as training goes
-on: the same noise curves through the generator after epochs 1, 2, 4, ..., 64.
+on: the same noise curves through the generator after 1, 2, 4, ..., 64 epochs.
 """
+
+# Not in the slides' code: how many curves the evolution figure draws, and
+# after how many epochs (the slides show a few curves at a few stages).
+PROBE_SHOWN = 4
+EVOLUTION_EPOCHS = (1, 2, 4, 8, 16, 32, 64)
 
 
 def evolution_epochs(epochs_done):
-    """The epochs the evolution figure shows: 1, 2, 4, ..., 64, or the nearest."""
+    """After how many epochs the evolution figure shows the curves: 1, 2, 4, ..., 64."""
     return sorted({min(e, epochs_done) for e in EVOLUTION_EPOCHS}) if epochs_done else []
 
 
-def plot_evolution(snapshots, history, real):
+def plot_evolution(snapshots, history, real,
+                   title="Curve generate al migliorare dell'accuratezza"):
     """Curve generate al migliorare dell'accuratezza -- the curves improving.
 
-    Each panel is titled with the median R^2 of its epoch; the last panel
-    shows real sinusoids to compare with.
+    Each panel says after how many epochs it was drawn (after 8 epochs is the
+    table's row 007) and the median R^2 then; the last panel shows real
+    sinusoids to compare with.
     """
     import matplotlib.pyplot as plt
 
     shown = evolution_epochs(len(snapshots))
     cols = 4
     rows = math.ceil((len(shown) + 1) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(10, 2.5 * rows), sharex=True, sharey=True,
+    fig, axes = plt.subplots(rows, cols, figsize=(10, 2.7 * rows), sharex=True, sharey=True,
                              squeeze=False)
-    panels = [(f"epoca {e}, R² {history[e - 1]['median_r2']:.3f}", snapshots[e - 1]) for e in shown]
+    panels = [(f"dopo {e} epoch{'a' if e == 1 else 'e'}, R² {history[e - 1]['median_r2']:.3f}",
+               snapshots[e - 1]) for e in shown]
     panels.append(("sinusoidi vere", real))
-    for axis, (title, curves) in zip(axes.flat, panels):
+    # Room for every curve, even one that overshoots 1.
+    top = max(1.1, 1.05 * max(float(np.max(np.abs(curves))) for _, curves in panels))
+    for axis, (label, curves) in zip(axes.flat, panels):
         for curve in curves:
             axis.plot(X_COORDS, curve, linewidth=1)
-        axis.set_title(title, fontsize=9)
-        axis.set_ylim(-1.1, 1.1)
-        axis.tick_params(labelsize=7)
+        axis.set_title(label, fontsize=10)
+        axis.set_ylim(-top, top)
+        axis.tick_params(labelsize=9)
+    for axis in axes[:, 0]:
+        axis.set_ylabel("y")
+    for axis in list(axes.flat)[len(panels) - cols:len(panels)]:
+        axis.set_xlabel("x")
+        axis.xaxis.set_tick_params(labelbottom=True)
     for axis in list(axes.flat)[len(panels):]:
         axis.set_visible(False)
-    fig.suptitle("Curve generate al migliorare dell'accuratezza")
+    fig.suptitle(title)
     fig.tight_layout()
     return fig
 
 
 """
-## Passi necessari
+## The six steps, one after the other
 
-The deck's six steps, start to end. This is the whole program of the slides.
+The plan of "Passi necessari", as one function: the whole program of the
+slides, which `python sine_gan.py` runs.
 """
 
 

@@ -30,13 +30,13 @@ def plot_history(history):
         top.plot(epochs, [h["g_acc"] for h in history], label="accuratezza generatore")
         top.set_ylim(-0.05, 1.05)
         top.set_ylabel("accuratezza (ultimo passo)")
-    top.legend(loc="best", fontsize=8)
+    top.legend(loc="best", fontsize=9)
     bottom.plot(epochs, [h["median_r2"] for h in history], label="R² mediano")
     bottom.plot(epochs, [h[SHARE_KEY] for h in history], label=f"quota con R² ≥ {GOOD_R2}")
     bottom.set_ylim(-0.05, 1.05)
-    bottom.set_xlabel("epoca")
+    bottom.set_xlabel("epoca (come nella tabella: 0 è la prima)")
     bottom.set_ylabel("sinusoidalità (256 curve)")
-    bottom.legend(loc="lower right", fontsize=8)
+    bottom.legend(loc="lower right", fontsize=9)
     fig.suptitle("Andamento dell'addestramento")
     fig.tight_layout()
     return fig
@@ -51,13 +51,17 @@ def plot_frequencies(fake_fit, real_fit, w1):
     import matplotlib.pyplot as plt
 
     fig, axis = plt.subplots(1, 1)
-    bins = np.linspace(0.0, 2.5, 51)
+    both = np.concatenate([real_fit["frequency"], fake_fit["frequency"]])
+    # Bins 0.05 wide over the data, and over at least 0.4 to 2.2 (the training range 0.5 to 2).
+    bins = np.arange(min(0.4, both.min()) - 0.05, max(2.2, both.max()) + 0.1, 0.05)
     axis.hist(real_fit["frequency"], bins=bins, alpha=0.5, label="sinusoidi vere")
     axis.hist(fake_fit["frequency"], bins=bins, alpha=0.5, label="curve generate")
-    axis.set_title(f"Frequenze b delle curve (W1 = {w1:.3f})")
     axis.set_xlabel("frequenza b in sin(bx + c)")
     axis.set_ylabel("curve")
-    axis.legend(loc="upper right")  # right of b = 2: no training curve is there
+    # Above the bars, not over them: a collapsed generator's bars can stand anywhere.
+    axis.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
+    fig.suptitle(f"Frequenze b delle curve (W1 = {w1:.3f})")
+    fig.tight_layout()
     return fig
 
 
@@ -72,6 +76,9 @@ def plot_coverage(fake_fit, real_fit):
 
     fig, (real_axis, fake_axis) = plt.subplots(1, 2, figsize=(9.6, 4.2), sharex=True,
                                                sharey=True)
+    # The limits fit the data and the dataset's rectangle, with a margin.
+    phases = np.concatenate([real_fit["phase"], fake_fit["phase"], [1.0, np.pi]])
+    frequencies = np.concatenate([real_fit["frequency"], fake_fit["frequency"], [0.5, 2.0]])
     for axis, fit, title, color in ((real_axis, real_fit, "sinusoidi vere", "C0"),
                                     (fake_axis, fake_fit, "curve generate", "C1")):
         axis.add_patch(Rectangle((0.5, 1.0), 1.5, np.pi - 1.0, fill=False, linestyle="--",
@@ -79,10 +86,10 @@ def plot_coverage(fake_fit, real_fit):
         axis.scatter(fit["frequency"], fit["phase"], s=4, alpha=0.5, color=color)
         axis.set_title(f"{title} ({len(fit['phase']):,})")
         axis.set_xlabel("frequenza b")
-        axis.set_xlim(0.0, 2.5)
-        axis.set_ylim(0.0, 2 * np.pi)
+        axis.set_xlim(max(0.0, frequencies.min() - 0.15), frequencies.max() + 0.15)
+        axis.set_ylim(max(0.0, phases.min() - 0.2), phases.max() + 0.45)
     real_axis.set_ylabel("fase c in sin(bx + c)")
-    real_axis.legend(loc="upper right", fontsize=8)
+    real_axis.legend(loc="upper right", fontsize=9)
     fig.suptitle("Copertura: quali sinusoidi disegna il generatore")
     fig.tight_layout()
     return fig
@@ -124,7 +131,8 @@ def save_evolution_gif(path, snapshots, history):
     axis = fig.subplots(1, 1)
     lines = [axis.plot(X_COORDS, c, linewidth=1.2, animated=True)[0] for c in snapshots[0]]
     title = axis.set_title(" ", animated=True)
-    axis.set_ylim(-1.1, 1.1)
+    top = max(1.1, 1.05 * max(float(np.max(np.abs(curves))) for curves in snapshots))
+    axis.set_ylim(-top, top)
     axis.set_xlabel("x")
     fig.tight_layout()
     fig.canvas.draw()
@@ -135,7 +143,9 @@ def save_evolution_gif(path, snapshots, history):
         for line, curve in zip(lines, curves):
             line.set_ydata(curve)
             axis.draw_artist(line)
-        title.set_text(f"epoca {row['epoch']}   R² mediano {row['median_r2']:.3f}")
+        done = row["epoch"] + 1
+        title.set_text(f"epoca {row['epoch']:03d} (dopo {done} epoch{'a' if done == 1 else 'e'})"
+                       f"   R² mediano {row['median_r2']:.3f}")
         axis.draw_artist(title)
         image = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3])
         if palette is None:

@@ -7,7 +7,10 @@ generated curves, times the epoch and keeps the row of the history and the
 curves of the evolution figure. It changes nothing that the loop computes.
 """
 
+import contextlib
+import io
 import math
+import sys
 import time
 
 import numpy as np
@@ -23,7 +26,14 @@ class TrainingMonitor:
     """Watches `train_gan()`: the history, the snapshots and why it stopped.
 
     `probe` is fixed noise, scored after every epoch; `signals` is a list that
-    a signal handler appends to (see `deferred_signals()`).
+    a signal handler appends to (see `deferred_signals()`). The history's
+    `epoch` is the table's: 0 for the first epoch.
+
+    The clock starts when the first step has ended: Keras compiles the train
+    steps during that one, which takes longer than a whole epoch of steps.
+    `tempo` is the time since then, and `residuo` the steps still to do at the
+    pace of the steps done since then, so that it is honest from the first
+    epoch on.
     """
 
     HEADER = "| R² mediano | tempo  | residuo"
@@ -34,7 +44,8 @@ class TrainingMonitor:
         self.signals = signals
         self.history, self.snapshots = [], []
         self.stopped = None  # why training stopped early, if it did
-        self.start = time.perf_counter()
+        self.start = None  # when the first step ended
+        self.steps = 0  # steps done since then
 
     @property
     def diverged(self):
@@ -43,6 +54,10 @@ class TrainingMonitor:
 
     def should_stop(self, e, k, d_loss, g_loss):
         """After a step: stop for a NaN or infinite loss, or for a signal."""
+        if self.start is None:
+            self.start = time.perf_counter()
+        else:
+            self.steps += 1
         if not (math.isfinite(d_loss) and math.isfinite(g_loss)):
             self.stopped = (f"training diverged at epoch {e}, step {k}: "
                             f"d_loss={d_loss}, g_loss={g_loss}")
@@ -58,12 +73,15 @@ class TrainingMonitor:
         """
         curves = generator.predict_on_batch(self.probe)
         elapsed = time.perf_counter() - self.start
-        row = {"epoch": e + 1, **{name: float(value) for name, value in losses.items()},
+        row = {"epoch": e, **{name: float(value) for name, value in losses.items()},
                **r2_summary(sine_fit(curves)["r2"]), "seconds": round(elapsed, 3)}
         self.history.append(row)
         self.snapshots.append(curves[:PROBE_SHOWN])
-        left = elapsed / (e + 1) * (self.epochs - e - 1)
+        steps_per_epoch = (self.steps + 1) / (e + 1)
+        steps_left = steps_per_epoch * (self.epochs - e - 1)
+        left = elapsed / self.steps * steps_left if self.steps else 0.0
         return f" | {row['median_r2']:10.4f} | {elapsed:5.1f}s | {left:5.1f}s"
+
 
 def seed_everything(seed):
     """Same seed, same run: Python, NumPy and TensorFlow, deterministic ops."""
@@ -73,14 +91,84 @@ def seed_everything(seed):
     keras.utils.set_random_seed(seed)  # seeds random, numpy.random and TF
     tf.config.experimental.enable_op_determinism()
 
-def start_run(seed, epochs, signals=()):
-    """Seed everything and make the run's monitor. Returns it and the scoring generator.
 
-    Probe and evaluation noise come from their own generator, so that
-    scoring never shifts the slides' random draws.
+def scoring_rng(seed):
+    """Seed everything for `seed`; the generator of the scoring's own draws.
+
+    Probe and evaluation noise come from it, so that scoring never shifts
+    the slides' random draws.
     """
     seed_everything(seed)
-    rng = np.random.default_rng([seed, 1])
-    probe = rng.uniform(Y_MIN, Y_MAX, (PROBE_SIZE, SAMPLE_LEN))
-    return TrainingMonitor(probe, epochs, signals), rng
+    return np.random.default_rng([seed, 1])
 
+
+def new_monitor(rng, epochs, signals=()):
+    """A monitor for `epochs` epochs, whose probe is the next draw of `rng`."""
+    return TrainingMonitor(rng.uniform(Y_MIN, Y_MAX, (PROBE_SIZE, SAMPLE_LEN)), epochs, signals)
+
+
+def start_run(seed, epochs, signals=()):
+    """Seed everything and make the run's monitor. Returns it and the scoring generator."""
+    rng = scoring_rng(seed)
+    return new_monitor(rng, epochs, signals), rng
+
+
+class ShortTable(io.TextIOBase):
+    """Stands in for stdout: a table printed row by row comes out with rows left out.
+
+    The header and other lines pass; of the rows (lines that start with a
+    number), the first `head`, every `every`-th after them and the last one
+    are shown, and "..." stands where rows were left out, as the slides print
+    their tables. A class, because `contextlib.redirect_stdout` needs a stream.
+    """
+
+    def __init__(self, out, head=5, every=8):
+        self.out, self.head, self.every = out, head, every
+        self.held = None  # the last row left out, shown if it is the table's last
+        self.partial = ""
+
+    def write(self, text):
+        self.partial += text
+        *lines, self.partial = self.partial.split("\n")
+        for line in lines:
+            self.line(line)
+        return len(text)
+
+    def line(self, line):
+        first = line.split("|")[0].strip()
+        if not first.isdigit():
+            self.show_held()
+            self.out.write(line + "\n")
+            return
+        row = int(first)
+        if row < self.head or (row + 1) % self.every == 0:
+            if self.held is not None:
+                self.out.write("    ...\n")
+                self.held = None
+            self.out.write(line + "\n")
+            self.out.flush()
+        else:
+            self.held = line
+
+    def show_held(self):
+        if self.held is not None:
+            self.out.write("    ...\n" + self.held + "\n")
+            self.held = None
+
+    def close_table(self):
+        if self.partial:
+            self.line(self.partial)
+            self.partial = ""
+        self.show_held()
+        self.out.flush()
+
+
+@contextlib.contextmanager
+def short_tables(head=5, every=8):
+    """Within: the tables printed come out short (see `ShortTable`)."""
+    table = ShortTable(sys.stdout, head, every)
+    with contextlib.redirect_stdout(table):
+        try:
+            yield
+        finally:
+            table.close_table()

@@ -5,6 +5,7 @@
 figures, the history, the scores and the models into an output folder.
 """
 
+import contextlib
 import csv
 import functools
 import io
@@ -65,7 +66,6 @@ def builders_for(config):
             functools.partial(build_improved_generator, changes))
 
 
-
 def history_csv(history):
     """The training history, one row per epoch, as CSV text."""
     out = io.StringIO()
@@ -95,7 +95,6 @@ def versions():
             "keras": keras.__version__, "numpy": np.__version__}
 
 
-
 def first_sentences(text, limit=300):
     """The first whole sentences of `text` that fit in `limit` characters (at least one)."""
     sentences = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
@@ -107,15 +106,59 @@ def first_sentences(text, limit=300):
     return kept
 
 
+def run_variant(config, seed, epochs=EPOCHS, pretrain_epochs=PRETRAIN_EPOCHS, signals=()):
+    """Seed everything and run the deck's six steps for a variant (or a benchmark's `config`).
+
+    Returns the run (see `run_slides()`), its monitor and the scoring's own
+    random generator.
+    """
+    build_d, build_g = builders_for(config)
+    monitor, rng = start_run(seed, epochs, signals)
+    steps = run_wgan if config == "wgan" else run_slides
+    return steps(monitor, epochs, pretrain_epochs, build_d, build_g), monitor, rng
+
+
+def all_figures(run, monitor, rng):
+    """A run's figures by file name, the slides' and the others, and its final report.
+
+    Only what exists is drawn: no history before the first epoch, and no
+    sample or scores after a NaN loss (the report is then None).
+    """
+    figures, history, report = run["figures"], monitor.history, None
+    if not run["accuracies"]:
+        del figures["pretraining.png"]
+    if not history:
+        del figures["evolution.png"]
+    if monitor.diverged:
+        del figures["sample.png"]
+    else:
+        report, fits = final_report(run["generator"], run["X_TRAIN"], rng)
+        figures["frequencies.png"] = plot_frequencies(*fits, report["frequency_w1"])
+        figures["coverage.png"] = plot_coverage(*fits)
+    if history:
+        figures["training_history.png"] = plot_history(history)
+    return figures, report
+
+
+def try_variant(config, seed=DEFAULT_SEED, epochs=EPOCHS):
+    """Train a variant in memory, its tables unprinted; returns its figures by file name.
+
+    For a notebook: nothing is written, and the numbers are those of
+    `python sine_gan.py --variant CONFIG --seed SEED --epochs EPOCHS`.
+    """
+    with contextlib.redirect_stdout(io.StringIO()):
+        run, monitor, rng = run_variant(config, seed, epochs)
+        figures, report = all_figures(run, monitor, rng)
+    print(f"--variant {config}, seed {seed}, {epochs} epochs. Final score on "
+          + describe_report(report, EVAL_SIZE))
+    return figures
+
 
 def train(out, written, config="slides", seed=DEFAULT_SEED, epochs=EPOCHS,
           pretrain_epochs=PRETRAIN_EPOCHS):
     """Train a variant (or a benchmark's `config`), write its files. Returns the exit code."""
-    build_d, build_g = builders_for(config)
     with deferred_signals() as signals:
-        monitor, rng = start_run(seed, epochs, signals)
-        steps = run_wgan if config == "wgan" else run_slides
-        run = steps(monitor, epochs, pretrain_epochs, build_d, build_g)
+        run, monitor, rng = run_variant(config, seed, epochs, pretrain_epochs, signals)
         if signals:
             print(f"{STOP_SIGNALS[signals[0]]}: keeping the {len(monitor.history)} "
                   "finished epochs.", file=sys.stderr)
@@ -135,19 +178,8 @@ def write_run(out, written, run, monitor, rng, settings):
     Only what exists is written: no history before the first epoch, and no
     sample, scores or models after a NaN loss.
     """
-    figures, history = run["figures"], monitor.history
-    if not run["accuracies"]:
-        del figures["pretraining.png"]
-    if not history:
-        del figures["evolution.png"]
-    if monitor.diverged:
-        del figures["sample.png"]
-    else:
-        report, fits = final_report(run["generator"], run["X_TRAIN"], rng)
-        figures["frequencies.png"] = plot_frequencies(*fits, report["frequency_w1"])
-        figures["coverage.png"] = plot_coverage(*fits)
-    if history:
-        figures["training_history.png"] = plot_history(history)
+    figures, report = all_figures(run, monitor, rng)
+    history = monitor.history
     for name, fig in figures.items():
         written.append(save_figure(fig, out / name))
     if history:
@@ -162,4 +194,3 @@ def write_run(out, written, run, monitor, rng, settings):
     # Saved trainable, as it was compiled: the last step left it frozen.
     run["discriminator"].trainable = True
     written.append(save_model(run["discriminator"], out / "discriminator.keras"))
-

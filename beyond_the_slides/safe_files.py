@@ -81,7 +81,6 @@ def save_model(model, path):
     return Path(path)
 
 
-
 @contextlib.contextmanager
 def locked(out):
     """Hold the folder's lock file for this run; a second run is refused at once.

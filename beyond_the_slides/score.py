@@ -124,3 +124,18 @@ def final_report(generator, X_TRAIN, rng):
     real = X_TRAIN[rng.choice(TRAIN_SIZE, EVAL_SIZE, replace=False)]
     return sine_report(fake, real)
 
+
+
+def explain_report(report, count):
+    """The report in plain words, a sentence a measure, for a learner."""
+    return "\n".join([
+        f"Of {count:,} fresh curves, the median one fits a sinusoid with R² "
+        f"{report['median_r2']:.3f} (1 is a perfect sinusoid, noise scores near 0), and "
+        f"{report[SHARE_KEY]:.0%} reach R² {GOOD_R2}.",
+        f"They tremble {report['roughness_ratio']:.1f} times as much as real sinusoids "
+        "(roughness: the mean squared change of slope from point to point).",
+        f"They vary {report['diversity_ratio']:.2f} times as much as real ones from curve to "
+        "curve (diversity: 1 is the training set's variety).",
+        f"Their frequencies are {report['frequency_w1']:.3f} away from the training set's "
+        "(W1: how far the histogram below must move to match; 0 is the same mix).",
+    ])

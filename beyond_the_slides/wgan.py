@@ -230,7 +230,8 @@ def run_wgan(monitor, epochs=EPOCHS, pretrain_epochs=PRETRAIN_EPOCHS,
     figures["pretraining.png"] = plot_critic_pretraining(distances)
     train_wgan(wgan, X_TRAIN, epochs, monitor)
     figures["sample.png"] = plot_sample(generate(generator)[0])
-    figures["evolution.png"] = plot_evolution(monitor.snapshots, monitor.history,
-                                              X_TRAIN[:PROBE_SHOWN])
+    figures["evolution.png"] = plot_evolution(
+        monitor.snapshots, monitor.history, X_TRAIN[:PROBE_SHOWN],
+        title="Curve generate al diminuire della distanza di Wasserstein")
     return {"generator": generator, "discriminator": critic, "X_TRAIN": X_TRAIN,
             "accuracies": distances, "figures": figures}

@@ -26,7 +26,7 @@ def test_short_run_writes_every_file(short_run, is_png):
     with Image.open(out / "evolution.gif") as gif:
         assert gif.format == "GIF" and gif.n_frames == 3  # one frame per epoch
     rows = list(csv.DictReader((out / "history.csv").open()))
-    assert [r["epoch"] for r in rows] == ["1", "2", "3"]
+    assert [r["epoch"] for r in rows] == ["0", "1", "2"]  # as the table counts
     assert list(rows[0]) == list(monitor.HISTORY_FIELDS)
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["settings"] == {"variant": "slides", "seed": runs.DEFAULT_SEED,
