@@ -342,7 +342,7 @@ def plot_evolution(snapshots, history, real,
     rows = math.ceil((len(shown) + 1) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(10, 2.7 * rows), sharex=True, sharey=True,
                              squeeze=False)
-    panels = [(f"dopo {e} epoch{'a' if e == 1 else 'e'}, R² {history[e - 1]['median_r2']:.3f}",
+    panels = [(f"dopo {e} epoc{'a' if e == 1 else 'he'}, R² {history[e - 1]['median_r2']:.3f}",
                snapshots[e - 1]) for e in shown]
     panels.append(("sinusoidi vere", real))
     # Room for every curve, even one that overshoots 1.

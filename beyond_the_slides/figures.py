@@ -144,7 +144,7 @@ def save_evolution_gif(path, snapshots, history):
             line.set_ydata(curve)
             axis.draw_artist(line)
         done = row["epoch"] + 1
-        title.set_text(f"epoca {row['epoch']:03d} (dopo {done} epoch{'a' if done == 1 else 'e'})"
+        title.set_text(f"epoca {row['epoch']:03d} (dopo {done} epoc{'a' if done == 1 else 'he'})"
                        f"   R² mediano {row['median_r2']:.3f}")
         axis.draw_artist(title)
         image = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3])

@@ -65,7 +65,7 @@ def test_the_evolution_counts_epochs_done_labels_its_axes_and_shows_an_overshoot
     history = [{"epoch": e, "median_r2": e / 64} for e in range(64)]
     fig = sine_gan.plot_evolution(snapshots, history, np.zeros((4, 64)), title="Prova")
     titles = [axis.get_title() for axis in fig.axes if axis.get_visible()]
-    assert titles[0] == "dopo 1 epocha, R² 0.000" and titles[3] == "dopo 8 epoche, R² 0.109"
+    assert titles[0] == "dopo 1 epoca, R² 0.000" and titles[3] == "dopo 8 epoche, R² 0.109"
     assert titles[6] == "dopo 64 epoche, R² 0.984"  # history[63]: the table's row 063
     assert fig._suptitle.get_text() == "Prova"
     visible = [axis for axis in fig.axes if axis.get_visible()]
