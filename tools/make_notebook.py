@@ -364,7 +364,8 @@ def deck_cells(source):
             continue
         cells.append(("markdown", text, None))
         for title, code, names in slides:
-            cells.append(("markdown", f"### {title}", None))
+            if not text.startswith(f"## {title}\n"):  # a code slide of its own title
+                cells.append(("markdown", f"### {title}", None))
             cells.append(("code", re.sub(r"\n{4,}", "\n\n\n", code), None))
             own = [step for step, calls in steps if calls and calls[0] in names]
             if "train_gan" in names:
