@@ -463,13 +463,7 @@ def main(argv=None):
     save = Path(args.save) if args.save else (
         ROOT / "benchmarks" / "results" / "claims" if everything else None)
     if save:
-        save.parent.mkdir(parents=True, exist_ok=True)
-        save.with_suffix(".md").write_text(text, encoding="utf-8")
-        save.with_suffix(".json").write_text(json.dumps(
-            {"seeds": args.seeds, "claims": claims, "machine": machine,
-             "results": [{"config": c, "seed": s, **r} for (c, s), r in sorted(results.items())]},
-            indent=1) + "\n", encoding="utf-8")
-        print(f"Written: {save.with_suffix('.md')}, {save.with_suffix('.json')}")
+        seeds.save_results(save, text, results, seeds=args.seeds, claims=claims, machine=machine)
     if everything:
         figures = ROOT / "docs" / "figures"
         figures.mkdir(parents=True, exist_ok=True)

@@ -121,6 +121,18 @@ def run_many(runs, epochs, jobs, script=__file__, describe=None):
     return results, failed
 
 
+def save_results(save, table, results, **about):
+    """Write the tables as SAVE.md, and `about` and every run's report as SAVE.json."""
+    save = Path(save)
+    save.parent.mkdir(parents=True, exist_ok=True)
+    save.with_suffix(".md").write_text(table, encoding="utf-8")
+    save.with_suffix(".json").write_text(json.dumps(
+        {**about,
+         "results": [{"config": c, "seed": s, **r} for (c, s), r in sorted(results.items())]},
+        indent=1) + "\n", encoding="utf-8")
+    print(f"Written: {save.with_suffix('.md')}, {save.with_suffix('.json')}")
+
+
 def describe(report):
     """One run's result in a line."""
     text = (f"classifier {report['c2st_curves']:.3f} on the curves, "
@@ -212,14 +224,8 @@ def main(argv=None):
     add_time_ratios(results)
     table = markdown(results, args.configs, args.seeds)
     print(table)
-    save = Path(args.save)
-    save.parent.mkdir(parents=True, exist_ok=True)
-    save.with_suffix(".md").write_text(table, encoding="utf-8")
-    save.with_suffix(".json").write_text(json.dumps(
-        {"epochs": args.epochs, "seeds": args.seeds, "configs": args.configs, "jobs": args.jobs,
-         "results": [{"config": c, "seed": s, **r} for (c, s), r in sorted(results.items())]},
-        indent=1) + "\n", encoding="utf-8")
-    print(f"Written: {save.with_suffix('.md')}, {save.with_suffix('.json')}")
+    save_results(args.save, table, results, epochs=args.epochs, seeds=args.seeds,
+                 configs=args.configs, jobs=args.jobs)
     return 1 if failed else 0
 
 
