@@ -73,7 +73,6 @@ Y_MIN, Y_MAX = -1.0, 1.0
 X_COORDS = np.linspace(X_MIN, X_MAX, TRAIN_LEN)
 
 
-
 def make_dataset():
     """Generazione del dataset -- build the training set of sinusoids.
 

@@ -31,22 +31,29 @@ def test_the_verdict_follows_the_seeds_that_show_each_effect():
     assert claims.verdict([(9, 10), (5, 10)])[0] == "holds only in part"
     assert claims.verdict([(5, 10), (1, 10)]) == (
         "does not hold", ["within the seed-to-seed spread", "reversed"])
-    # "A number like any other" holds when no effect is shown.
-    assert claims.verdict([(5, 10), (2, 10)], "no effect")[0] == "holds"
-    assert claims.verdict([(10, 10), (2, 10)], "no effect")[0] == "holds only in part"
+    assert claims.verdict([(5, 10), (7, 10)])[0] == "within the seed-to-seed spread"
+    # "A number like any other" holds when no effect, either way, stands out of the spread.
+    assert claims.verdict([(5, 10), (3, 10)], "no effect")[0] == "holds"
+    assert claims.verdict([(10, 10), (5, 10)], "no effect")[0] == "holds only in part"
+    assert claims.verdict([(5, 10), (2, 10)], "no effect")[0] == "holds only in part"
+    assert claims.verdict([(10, 10), (0, 10)], "no effect")[0] == "does not hold"
     assert claims.verdict([(0, 0)])[0] == "not measured"
 
 
 def test_a_claims_table_and_verdict_come_from_its_results():
-    r2 = [0.98] * 10
+    r2, early = [0.98] * 10, [0.1 * e for e in range(64)]
     results = results_of(
-        slides=made_up(SEEDS, median_r2=r2, frequency_w1=0.3,
+        slides=made_up(SEEDS, median_r2=r2, frequency_w1=0.3, r2_by_epoch=[early] * 10,
                        **{"first_epoch_r2_0.9": [18] * 9 + [40]}),
         **{"pretrain=0": made_up(SEEDS, median_r2=[0.97] * 10, frequency_w1=0.3,
+                                 r2_by_epoch=[[0.5] * 64] * 10,
                                  **{"first_epoch_r2_0.9": [25] * 10}),
            "pretrain=128": made_up(SEEDS, median_r2=r2, frequency_w1=0.3,
+                                   r2_by_epoch=[early] * 10,
                                    **{"first_epoch_r2_0.9": [18] * 10})})
     table, word = claims.claim_table("pretraining", results, SEEDS)
+    # After 8 epochs (the row 007) the slides' 0.7 is ahead of 0.5 on every seed.
+    assert "| after 8 epochs, 32 epochs of pretraining are ahead of none | 10 of 10 |" in table
     assert "| 32 epochs reach median R² 0.9 sooner than none | 9 of 10 | shown |" in table
     assert "| 32 epochs end with a higher median R² than none | 10 of 10 | shown |" in table
     # Equal values are no effect: 128 epochs are never sooner than 32 here, but on seed 10.
