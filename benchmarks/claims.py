@@ -190,9 +190,10 @@ def gan_run(config, seed, epochs):
                                                                         replace=False)])
     on_fresh_real = discriminator.predict_on_batch(real)
     distances, nearest = nearest_distances(fresh[:4], X_TRAIN)
+    r2_by_epoch = [row["median_r2"] for row in monitor.history]
     report.update({
-        "r2_by_epoch": [row["median_r2"] for row in monitor.history],
-        "first_epoch_r2_0.9": first_epoch_reaching([row["median_r2"] for row in monitor.history]),
+        "r2_by_epoch": r2_by_epoch,
+        "first_epoch_r2_0.9": first_epoch_reaching(r2_by_epoch),
         "pretrain_accuracy": [float(a) for a in run["accuracies"]],
         "copy_ratio_fresh": copy_ratio(fresh, X_TRAIN, real),
         "copy_ratio_noise_rows": copy_ratio(rows, X_TRAIN, real),
@@ -221,10 +222,8 @@ def pretraining_run(seed):
                                measure.uniform(-1, 1, (HELD_OUT, 64)).astype("float32")])
     labels = np.concatenate([np.ones(HELD_OUT), np.zeros(HELD_OUT)])
     batch, held, done = [], {}, 0
-    for epochs in PRETRAIN_CHECKS:
-        with contextlib.redirect_stdout(sys.stderr):
-            batch += sine_gan.pretrain_discriminator(discriminator, X_TRAIN, NOISE,
-                                                     epochs - done)
+    for epochs in PRETRAIN_CHECKS:  # the worker sends the table to stderr
+        batch += sine_gan.pretrain_discriminator(discriminator, X_TRAIN, NOISE, epochs - done)
         done = epochs
         guess = discriminator.predict_on_batch(held_out)[:, 0] >= 0.5
         held[str(epochs)] = float(np.mean(guess == labels))

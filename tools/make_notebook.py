@@ -94,8 +94,9 @@ def keras_version():
 
 if (keras_version() or (0,)) < NEEDED and "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", SPEC])
-if (keras_version() or (0,)) < NEEDED:
-    found = ".".join(map(str, keras_version())) if keras_version() else "no Keras"
+version = keras_version()
+if (version or (0,)) < NEEDED:
+    found = ".".join(map(str, version)) if version else "no Keras"
     raise SetupError(f"this notebook needs {SPEC} (found {found}): "
                      f'run  pip install "{SPEC}"  and restart the kernel.')
 if "keras" in sys.modules and sys.modules["keras"].__version__ != importlib.metadata.version(
@@ -295,12 +296,6 @@ def run_slides_steps(source):
     return steps
 
 
-def plan(source):
-    """The plan section's text: the deck's six steps."""
-    text = next(text for text, _ in sections(source) if text.startswith(f"## {PLAN}"))
-    return text
-
-
 def package_names():
     """Each top-level name of the modules of `beyond_the_slides/`, with its module."""
     names = {}
@@ -355,11 +350,11 @@ def carried_sources(sources):
     return CARRY.replace("SOURCES}", "".join(entries) + "}", 1)
 
 
-def deck_cells(source):
-    """The cells of the deck's sections, after the plan: (kind, text, tag)."""
+def deck_cells(source, found):
+    """The cells of the deck's sections `found`, after the plan: (kind, text, tag)."""
     steps = run_slides_steps(source)
     cells = []
-    for text, slides in sections(source):
+    for text, slides in found:
         if text.startswith(f"## {PLAN}") or not slides:
             continue
         cells.append(("markdown", text, None))
@@ -370,30 +365,35 @@ def deck_cells(source):
             own = [step for step, calls in steps if calls and calls[0] in names]
             if "train_gan" in names:
                 cells.append(("markdown", COLUMNS, None))
-                own = [training_cell(step) for step in own]
+                own = [short_table_cell("\n".join(own), TRAIN_PRELUDE)]
             elif "pretrain_discriminator" in names:
-                own = [step.replace("accuracies = pretrain", "with short_tables():\n"
-                                    "    accuracies = pretrain") for step in own]
+                own = [short_table_cell("\n".join(own))]
             if own:
                 cells.append(("code", "\n".join(own), None))
     return cells
 
 
-def training_cell(step):
-    """The training step of `run_slides()`, its comment first, as a cell that can run again."""
+def short_table_cell(step, prelude=None):
+    """A step of `run_slides()` that prints a table, as a cell that prints it short.
+
+    Its comment comes first, then `prelude` (the training cell's, which lets
+    it run again), then the step's code within `short_tables()`.
+    """
     lines = step.splitlines()
     comments = [line for line in lines if line.startswith("#")]
     code = "\n".join(line for line in lines if not line.startswith("#"))
-    return "\n".join([*comments, TRAIN_PRELUDE, "with short_tables():",
+    return "\n".join([*comments, *([prelude] if prelude else []), "with short_tables():",
                       textwrap.indent(code, "    ")])
 
 
 def build(source, sources):
     """The notebook, as text, for the deck's source and the sources it carries."""
-    cells = [("markdown", INTRO, None), ("markdown", plan(source), None),
+    found = sections(source)
+    plan = next(text for text, _ in found if text.startswith(f"## {PLAN}"))
+    cells = [("markdown", INTRO, None), ("markdown", plan, None),
              ("markdown", SETUP, None), ("code", KERAS_CHECK, "setup"),
              ("code", carried_sources(sources), "carried")]
-    body = deck_cells(source) + [
+    body = deck_cells(source, found) + [
         ("markdown", AFTER, None), ("code", HISTORY_CODE, None),
         ("markdown", SCORE, None), ("code", SCORE_CODE, None),
         ("markdown", COVERAGE, None), ("code", COVERAGE_CODE, None),
