@@ -20,10 +20,13 @@ if __name__ == "__main__":
     # `python sine_gan.py` hands over to the command line before this file
     # imports anything, so that Ctrl-C is handled from the first moment. The
     # command line imports this file as the module `sine_gan`: the deck's
-    # code then runs once, never a second time as `__main__`.
-    import runpy
+    # code then runs once, never a second time as `__main__`. This folder
+    # goes on the path first, since `python -I` and `-P` leave it off.
+    import os
+    import sys
 
-    runpy.run_module("beyond_the_slides", run_name="__main__")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import beyond_the_slides.__main__  # noqa: F401  (runs the command line)
 
 import math
 import os

@@ -34,7 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 import benchmarks.classifier as classifier  # noqa: E402
 from beyond_the_slides import score  # noqa: E402
-from beyond_the_slides.runs import builders_for, train  # noqa: E402
+from beyond_the_slides.experiment import builders_for  # noqa: E402
+from beyond_the_slides.safe_files import output_folder  # noqa: E402
+from beyond_the_slides.saved_run import TRAINING_FILES, train  # noqa: E402
 
 CONTROL = "real"  # the classifier test's control: no training, real against real
 
@@ -71,7 +73,8 @@ def worker(config, seed, epochs, out):
         return 0
     start = time.perf_counter()
     with contextlib.redirect_stdout(sys.stderr):  # the run's tables are not the result
-        code = train(Path(out), [], config, seed, epochs)
+        with output_folder(out, TRAINING_FILES) as (folder, files):
+            stopped_by, diverged = train(folder, files, config, seed, epochs)
     report = json.loads((Path(out) / "metrics.json").read_text())["report"]
     report["seconds"] = time.perf_counter() - start
     import keras
@@ -79,7 +82,7 @@ def worker(config, seed, epochs, out):
     generator = keras.models.load_model(Path(out) / "generator.keras")
     report.update(classifier.two_sample_accuracies(classifier.generator_sampler(generator), seed))
     print(json.dumps(report))
-    return code
+    return 1 if stopped_by or diverged else 0
 
 
 def run_one(config, seed, epochs, threads, script=__file__):

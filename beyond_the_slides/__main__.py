@@ -1,7 +1,7 @@
 """`python sine_gan.py` (or `python -m beyond_the_slides`): the command line.
 
-Until the command line sets its own handlers, a stop signal ends the process
-at once, in one line; they are set here, before anything else is imported.
+Until TensorFlow has loaded, a stop signal ends the process at once, in one
+line; the handlers are set here, before anything else is imported.
 """
 
 from beyond_the_slides.signals import stop_at_once_while_starting

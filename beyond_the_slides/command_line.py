@@ -8,22 +8,26 @@ traceback: see docs/command-line.md.
 
 import argparse
 import contextlib
+import io
 import os
 import sys
 import time
+from pathlib import Path
 
-from beyond_the_slides.runs import (
-    DEFAULT_SEED,
-    TRAINING_FILES,
-    VARIANTS,
-    BackendError,
-    train,
-    versions,
+from beyond_the_slides.experiment import DEFAULT_SEED, VARIANTS
+from beyond_the_slides.safe_files import (
+    MANIFEST,
+    OutputError,
+    UsageError,
+    check_out,
+    output_folder,
 )
-from beyond_the_slides.safe_files import OutputError, UsageError, output_folder
 from beyond_the_slides.saved_generator import GENERATE_FILES, generate_and_write
+from beyond_the_slides.saved_run import TRAINING_FILES, BackendError, train, versions
 from beyond_the_slides.signals import (
+    NOTHING_KEPT,
     STOP_SIGNALS,
+    exit_code,
     handled_signals,
     raise_interrupted,
     signal_behind,
@@ -31,9 +35,16 @@ from beyond_the_slides.signals import (
 from sine_gan import EPOCHS, PRETRAIN_EPOCHS
 
 DEFAULT_OUT = "outputs"
-# Exit codes (docs/command-line.md); a signal gives 128 + its number.
-EXIT_USAGE, EXIT_WRITE, EXIT_BACKEND = 2, 3, 4
-EXIT_BROKEN_PIPE = 128 + 13  # as a shell reports a process killed by SIGPIPE
+EXIT_OK, EXIT_DIVERGED, EXIT_USAGE, EXIT_WRITE, EXIT_BACKEND = range(5)
+EXIT_BROKEN_PIPE = exit_code(13)  # as a shell reports a process killed by SIGPIPE
+# Every exit code, as --help and docs/command-line.md list them.
+EXIT_CODES = {
+    EXIT_OK: "done", EXIT_DIVERGED: "training diverged", EXIT_USAGE: "usage or bad input",
+    EXIT_WRITE: "an output (a file, or standard output) could not be written",
+    EXIT_BACKEND: "TensorFlow could not be loaded", 129: "a closed terminal (SIGHUP)",
+    130: "Ctrl-C", EXIT_BROKEN_PIPE: "the reader of the output went away", 143: "SIGTERM",
+}
+ERROR_CODES = {UsageError: EXIT_USAGE, OutputError: EXIT_WRITE, BackendError: EXIT_BACKEND}
 
 
 def whole_number(minimum, maximum):
@@ -64,9 +75,8 @@ def parse_args(argv):
         prog="sine_gan.py",
         description="Train the slides' GAN that draws sinusoids, or draw curves "
         "with a generator trained before.",
-        epilog="Exit codes: 0 done, 1 training diverged, 2 usage or bad input, "
-        "3 an output could not be written, 4 TensorFlow could not be loaded, "
-        "129 a closed terminal (SIGHUP), 130 Ctrl-C, 143 SIGTERM.",
+        epilog="Exit codes: " + ", ".join(f"{code} {why}" for code, why in EXIT_CODES.items())
+        + ".",
     )
     parser.add_argument("--variant", choices=sorted(VARIANTS), default="slides",
                         help="slides: the deck's GAN (default); improved: the same GAN with "
@@ -80,8 +90,10 @@ def parse_args(argv):
     parser.add_argument("--seed", type=whole_number(0, 2**32 - 1), default=DEFAULT_SEED,
                         help="random seed; the same seed gives the same run "
                         f"(default {DEFAULT_SEED})")
-    parser.add_argument("--out", type=folder_name, default=DEFAULT_OUT,
-                        help=f"folder for figures, tables and models (default {DEFAULT_OUT}/)")
+    parser.add_argument("--out", type=folder_name,
+                        help=f"folder for figures, tables and models (default {DEFAULT_OUT}/); "
+                        "with --generate, for its curves (default: generated/ in the model's "
+                        "folder, beside the run that saved it, never over it)")
     parser.add_argument("--force", action="store_true",
                         help="overwrite files in --out that sine-gan did not write")
     parser.add_argument("--show", action="store_true",
@@ -133,23 +145,39 @@ def own_figures():
             sys.modules["matplotlib.pyplot"].close(number)
 
 
-@contextlib.contextmanager
-def tolerant_output():
-    """Within: stdout and stderr replace what their encoding cannot show (R², say).
+class Output(io.TextIOBase):
+    """Standard output or error for a run, which a run cannot lose its files to.
 
-    An ASCII console then prints "R?" instead of stopping the run.
+    What the stream's encoding cannot show becomes "?" (R² on an ASCII
+    console). A stream that cannot be written (a full disk, a terminal gone,
+    closed) is given up on, and `failed` says why; the run goes on. A reader
+    that closed the pipe still stops the run: it has read all it wanted.
     """
-    changed = []
-    for stream in (sys.stdout, sys.stderr):
-        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="replace")
-            changed.append(stream)
-    try:
-        yield
-    finally:
-        for stream in changed:
-            with contextlib.suppress(OSError, ValueError):
-                stream.reconfigure(errors="strict")
+
+    def __init__(self, stream):
+        self.stream, self.failed = stream, None if stream is not None else "it is closed"
+
+    def write(self, text):
+        encoding = getattr(self.stream, "encoding", None) or "utf-8"
+        self.attempt(lambda: self.stream.write(text.encode(encoding, "replace").decode(encoding)))
+        return len(text)
+
+    def flush(self):
+        self.attempt(lambda: self.stream.flush())
+
+    def attempt(self, action):
+        if self.failed is not None:
+            return
+        try:
+            action()
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as err:
+            self.failed = getattr(err, "strerror", None) or str(err)
+            if self.stream in (sys.__stdout__, sys.__stderr__):
+                # Else Python's own flush at exit fails again, with a traceback.
+                with contextlib.suppress(OSError, ValueError):
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
 
 
 def exit_code_for(err):
@@ -159,58 +187,78 @@ def exit_code_for(err):
     """
     signum = signal_behind(err)
     if signum is not None:
-        print(f"{STOP_SIGNALS.get(signum, 'Interrupted')}: stopped before the run could "
-              "finish; every file written is complete.", file=sys.stderr)
-        return 128 + signum
-    codes = {UsageError: EXIT_USAGE, OutputError: EXIT_WRITE, BackendError: EXIT_BACKEND}
-    if type(err) not in codes:
+        print(f"{STOP_SIGNALS.get(signum, 'Interrupted')}: {NOTHING_KEPT}", file=sys.stderr)
+        return exit_code(signum)
+    if type(err) not in ERROR_CODES:
         return None
     print(f"sine_gan.py: error: {err}", file=sys.stderr)
-    return codes[type(err)]
+    return ERROR_CODES[type(err)]
 
 
 def main(argv=None, script=False):
     """Run the slides from start to end, or `--generate`. Returns the exit code.
 
     Safe to call from a notebook or a script, more than once: usage errors
-    are returned, not raised, and the caller's figures, Matplotlib backend
-    and signal handlers are as they were afterwards.
+    are returned, not raised; the caller's figures, Matplotlib backend and
+    signal handlers are as they were afterwards; and only a script reads
+    the command line's own arguments.
     """
-    with tolerant_output(), own_figures():
+    argv = sys.argv[1:] if argv is None and script else argv or []
+    with own_figures(), contextlib.redirect_stdout(Output(sys.stdout)) as stdout, \
+            contextlib.redirect_stderr(Output(sys.stderr)):
+        if isinstance(argv, str) or not all(isinstance(a, str) for a in argv):
+            print("sine_gan.py: error: the arguments must be a list of strings, such as "
+                  f"[\"--epochs\", \"8\"]; got {argv!r}", file=sys.stderr)
+            return EXIT_USAGE
         try:
             args = parse_args(argv)
         except SystemExit as stop:  # argparse has printed the help, or the mistake
             return stop.code
-        return run_main(args, script)
+        code = run_main(args, script)
+        stdout.flush()
+        if stdout.failed and code == EXIT_OK:
+            print(f"sine_gan.py: error: standard output could not be written ({stdout.failed}); "
+                  "the run's files are all written", file=sys.stderr)
+            code = EXIT_WRITE
+        return code
 
 
 def run_main(args, script):
-    """`main()` once the arguments are good: the run, its outputs and its last lines."""
+    """`main()` once the arguments are good: the run, its outputs and its last lines.
+
+    As a script, a signal before TensorFlow has loaded ends the process at
+    once (see `__main__`); afterwards it stops the run as the README says.
+    """
     start = time.perf_counter()
-    names = GENERATE_FILES if args.generate is not None else TRAINING_FILES
+    generating = args.generate is not None
+    out = Path(args.out or (Path(args.model).parent / "generated" if generating else DEFAULT_OUT))
     try:
-        with handled_signals(raise_interrupted):
-            show = choose_backend(args.show, script)
-            with output_folder(args.out, names, args.force) as (out, written):
-                # The variant shapes training only; --generate takes the model as it is.
-                variant = "" if args.generate is not None else f"variant {args.variant}, "
-                print(f"sine-gan: {variant}seed {args.seed}, outputs in "
-                      f"{os.path.abspath(out)}{os.sep}")
-                print("versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()),
-                      flush=True)
-                if args.generate is not None:
-                    code = generate_and_write(out, written, args.model, args.generate, args.seed)
-                else:
-                    code = train(out, written, args.variant, args.seed, args.epochs,
-                                 args.pretrain_epochs)
+        check_out(out)
+        show = choose_backend(args.show, script)
+        # The variant shapes training only; --generate takes the model as it is.
+        variant = "" if generating else f"variant {args.variant}, "
+        print(f"sine-gan: {variant}seed {args.seed}, outputs in {os.path.abspath(out)}{os.sep}",
+              flush=True)
+        print("versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()), flush=True)
+        with handled_signals(raise_interrupted), output_folder(
+                out, GENERATE_FILES if generating else TRAINING_FILES, args.force) as (_, files):
+            if generating:
+                generate_and_write(out, files, args.model, args.generate, args.seed)
+                code = EXIT_OK
+            else:
+                stopped_by, diverged = train(out, files, args.variant, args.seed, args.epochs,
+                                             args.pretrain_epochs)
+                code = (exit_code(stopped_by) if stopped_by
+                        else EXIT_DIVERGED if diverged else EXIT_OK)
     except BaseException as err:
         code = exit_code_for(err)
         if code is None:
             raise
         return code
     print(f"Done in {time.perf_counter() - start:.1f} s. Files written:")
-    for path in written:
-        print(f"  {path}")
+    for path in files:
+        if path.name != MANIFEST:
+            print(f"  {path}")
     if show:
         import matplotlib.pyplot as plt
 
@@ -222,7 +270,8 @@ def run_command_line():
     """`main()` as a script: a reader that closes the pipe early ends it quietly."""
     try:
         code = main(script=True)
-        sys.stdout.flush()
+        if sys.stdout is not None:
+            sys.stdout.flush()
     except BrokenPipeError:
         # Python would complain again while flushing stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

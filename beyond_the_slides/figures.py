@@ -7,11 +7,10 @@ every epoch; `--generate` draws the curves it made.
 """
 
 import math
-from pathlib import Path
 
 import numpy as np
 
-from beyond_the_slides.safe_files import atomic_path
+from beyond_the_slides.safe_files import staged
 from beyond_the_slides.score import GOOD_R2, SHARE_KEY
 from sine_gan import X_COORDS
 
@@ -113,7 +112,7 @@ def plot_generated(curves):
     return fig
 
 
-def save_evolution_gif(path, snapshots, history):
+def save_evolution_gif(path, files, snapshots, history):
     """The evolution as an animation, one frame per epoch.
 
     Only the curves and the title change between frames, so the axes are drawn
@@ -151,8 +150,7 @@ def save_evolution_gif(path, snapshots, history):
         if palette is None:
             palette = image.quantize(colors=64, method=Image.Quantize.MEDIANCUT)
         frames.append(image.quantize(palette=palette, dither=Image.Dither.NONE))
-    with atomic_path(path) as tmp:
+    with staged(path, files) as tmp:
         frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:],
                        duration=125, loop=0)
-    return Path(path)
 

@@ -48,6 +48,11 @@ class TrainingMonitor:
         self.steps = 0  # steps done since then
 
     @property
+    def training(self):
+        """Whether the loop is between its first step and its last: signals then wait."""
+        return self.start is not None and self.stopped is None and len(self.history) < self.epochs
+
+    @property
     def diverged(self):
         """Whether training stopped for a NaN or infinite loss."""
         return self.stopped not in (None, "interrupted")

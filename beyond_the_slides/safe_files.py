@@ -1,20 +1,23 @@
-"""Writing a run's files safely: nothing of the user's lost, nothing half-written.
+"""A run's files: all of them or none, and never a file of the user's.
 
-Every file is written under a temporary name in the same folder, then
-renamed: an interrupted run never leaves half a PNG, CSV or model behind. A
-run only writes into a folder that is new, empty or holds an earlier run of
-sine-gan, and never overwrites a file that sine-gan did not write.
+A run writes each file under a temporary name in its output folder. Only when
+it has written them all does it rename them into place, one rename each, and
+then remove the files of the earlier run of the same kind that it did not
+replace. A run that fails before that removes its temporary files and leaves
+the folder exactly as it was. `.sine-gan-files` lists what sine-gan wrote in
+a folder; a file that is not listed there is the user's and is never touched.
 """
 
 import contextlib
 import json
 import os
-import sys
+import re
 import tempfile
 from pathlib import Path
 
-MANIFEST = ".sine-gan-files"  # the files sine-gan wrote in an output folder
-LOCK = ".sine-gan.lock"  # held by the run that is using an output folder
+from beyond_the_slides.signals import handled_signals, leave_closed_terminal
+
+MANIFEST = ".sine-gan-files"
 
 
 class UsageError(Exception):
@@ -25,165 +28,177 @@ class OutputError(Exception):
     """An output file could not be written (disk full, permissions): one line, exit 3."""
 
 
-@contextlib.contextmanager
-def atomic_path(path):
-    """Yield a temporary path beside `path`; rename it to `path` on success.
+def first_sentences(text, limit=300):
+    """The first whole sentences of an error's `text` that fit in `limit` characters."""
+    sentences = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
+    kept = sentences[0]
+    for sentence in sentences[1:]:
+        if len(kept) + 1 + len(sentence) > limit:
+            break
+        kept += " " + sentence
+    return kept
 
-    The temporary file is removed on every way out; a failed write becomes an
+
+@contextlib.contextmanager
+def staged(path, files):
+    """Yield the temporary path under which `path` is written, and note it in `files`.
+
+    The file takes its real name only when the whole run is written (see
+    `output_folder()`). A failed write leaves no temporary file, and is an
     `OutputError` that names the file.
     """
     path = Path(path)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    tmp = files[path] = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
     try:
         yield tmp
-        os.replace(tmp, path)
-    except OSError as err:
-        raise OutputError(f"cannot write {path}: {err.strerror or err}") from None
-    finally:
+    except BaseException as err:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise OutputError(f"cannot write {path}: {err.strerror or err}") from None
+        raise
 
 
-def save_figure(fig, path):
-    """Write a figure as PNG, atomically. Returns the path."""
-    with atomic_path(path) as tmp:
+def save_figure(fig, path, files):
+    """Stage a figure as PNG."""
+    with staged(path, files) as tmp:
         fig.savefig(tmp, format=Path(path).suffix[1:], dpi=100)
-    return Path(path)
 
 
-def save_text(text, path):
-    """Write a CSV or JSON text, atomically. Returns the path."""
-    with atomic_path(path) as tmp:
+def save_text(text, path, files):
+    """Stage a CSV or JSON text."""
+    with staged(path, files) as tmp:
         tmp.write_text(text, encoding="utf-8")
-    return Path(path)
 
 
-def save_model(model, path):
-    """Write a `.keras` model, atomically. Returns the path.
+def save_model(model, path, files=None):
+    """Stage a `.keras` model in `files`; without `files`, write it at `path` now. Returns `path`.
 
     Keras stages parts of the file in a folder of the system's temp folder
     and leaves it there when a write fails; here that folder lives beside the
     output and is always removed.
     """
-    path = Path(path)
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None and not optimizer.built:
         # A compiled model that never trained itself (the generator: only the
         # GAN trains it) has no optimizer state, and Keras warns on loading.
         optimizer.build(model.trainable_variables)
-    with atomic_path(path) as tmp, tempfile.TemporaryDirectory(dir=path.parent,
-                                                                prefix=".keras-") as scratch:
+    own = {} if files is None else files
+    with staged(path, own) as tmp, tempfile.TemporaryDirectory(dir=Path(path).parent,
+                                                               prefix=".keras-") as scratch:
         previous, tempfile.tempdir = tempfile.tempdir, scratch
         try:
             model.save(tmp)
         finally:
             tempfile.tempdir = previous
+    if files is None:
+        os.replace(tmp, path)
     return Path(path)
 
 
-@contextlib.contextmanager
-def locked(out):
-    """Hold the folder's lock file for this run; a second run is refused at once.
+def read_manifest(out):
+    """The names the folder's manifest lists; none if it is missing or unreadable.
 
-    The operating system releases the lock when the process ends, however it
-    ends, so a crashed run never leaves a stale lock.
-    """
-    path = out / LOCK
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as err:
-        raise UsageError(f"--out {out}: cannot create a file there ({err.strerror})") from None
-    try:
-        try:
-            if sys.platform == "win32":
-                import msvcrt
-                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-            else:
-                import fcntl
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise UsageError(f"--out {out}: another sine-gan run is writing there; "
-                             "wait for it or choose another folder") from None
-        try:
-            yield
-        finally:
-            with contextlib.suppress(OSError):
-                path.unlink()  # before closing, while the lock is still held
-    finally:
-        os.close(fd)
-
-
-def read_manifest(path):
-    """The file names in a folder's manifest; none if it is missing or unreadable.
-
-    An unreadable manifest vouches for nothing, so every existing output
-    file then counts as not sine-gan's.
+    An unreadable manifest vouches for nothing: every file then counts as the user's.
     """
     try:
-        names = json.loads(path.read_text(encoding="utf-8"))
+        names = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return set()
     return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
 
 
-def forget_earlier_run(out, ours, written):
-    """Remove the files an earlier run wrote in `out` and this one did not rewrite.
-
-    Only names in the manifest are touched: those files are sine-gan's.
-    """
-    for name in sorted(ours - {p.name for p in written}):
-        stale = out / name
-        if (name == Path(name).name and name not in (MANIFEST, LOCK)
-                and (stale.is_file() or stale.is_symlink())):
-            with contextlib.suppress(OSError):
-                stale.unlink()
-
-
-@contextlib.contextmanager
-def output_folder(path, names, force=False):
-    """Check, create and lock the output folder; yield it and a list of files written.
-
-    A file in `names` that exists but is not in the folder's manifest (the
-    files sine-gan wrote there) is not sine-gan's: refuse, unless `force`.
-    On the way out, if this run wrote anything, the folder is made to hold
-    this run alone: what an earlier run wrote and this one did not rewrite is
-    removed, and the manifest lists this run's files. Every folder this run
-    created and left empty is removed.
-    """
-    out = Path(path)
+def check_out(out):
+    """Refuse an `--out` that cannot be a folder, before anything is loaded or made."""
     for parent in [out, *out.parents]:
         if parent.is_symlink() and not parent.exists():
             raise UsageError(f"--out {out}: {parent} is a broken symbolic link")
         if parent.exists() and not parent.is_dir():
             what = "is a file" if parent == out else f"lies under a file ({parent})"
             raise UsageError(f"--out {out}: {what}")
+
+
+@contextlib.contextmanager
+def locked(out):
+    """Refuse a second run into a folder while a first one is using it.
+
+    The operating system's lock on the folder itself: no file to create or to
+    remove, and released however the process ends. Windows cannot lock a
+    folder; there, the later of two runs replaces the earlier one's files.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    fd = os.open(out, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise UsageError(f"--out {out}: another sine-gan run is writing there; "
+                             "wait for it or choose another folder") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def commit(out, names, files):
+    """Rename the run's files into place, then drop what is left of the earlier run.
+
+    Files of the earlier run of this kind (`names`) that this run did not
+    write would belong to no run; files of another kind (`--generate`'s beside
+    a training run's) stay. Stop signals wait: a folder is never half-replaced.
+    """
+    ours = read_manifest(out)
+    mine = {path.name for path in files}
+    stale = {n for n in ours & (set(names) - mine) if n == Path(n).name}
+    listed = sorted(mine | {n for n in ours - stale if (out / n).exists()})
+    with handled_signals(lambda signum, frame: leave_closed_terminal(signum)):
+        save_text(json.dumps(listed, indent=0) + "\n", out / MANIFEST, files)
+        for path, tmp in files.items():
+            os.replace(tmp, path)
+        for name in stale:
+            with contextlib.suppress(OSError):
+                (out / name).unlink()
+
+
+@contextlib.contextmanager
+def output_folder(path, names, force=False):
+    """Check, create and lock the output folder; yield it and the run's staged files.
+
+    A file of `names` that exists but that the folder's manifest does not list
+    is the user's: refuse, unless `force`. If the block ends normally, the
+    files it staged replace the earlier run's (see `commit()`); however it ends,
+    no temporary file stays, and every folder this run created and left empty
+    is removed.
+    """
+    out = Path(path)
+    check_out(out)
     created = [p for p in [out, *out.parents] if not p.exists()]  # deepest first
+    files = {}  # final path -> temporary path
     try:
         try:
             out.mkdir(parents=True, exist_ok=True)
+            tempfile.TemporaryFile(dir=out).close()  # can we write here?
         except OSError as err:
-            raise UsageError(f"--out {out}: cannot create it ({err.strerror})") from None
-        written = []
+            raise UsageError(f"--out {out}: cannot create a file there ({err.strerror})") from None
         with locked(out):
-            manifest = out / MANIFEST
-            ours = read_manifest(manifest)
-            theirs = [name for name in names if name not in ours
-                      and ((out / name).exists() or (out / name).is_symlink())]
+            ours = read_manifest(out)
+            theirs = [n for n in names if n not in ours and os.path.lexists(out / n)]
             if theirs and not force:
                 raise UsageError(f"--out {out}: {', '.join(theirs)} already there and not "
                                  "written by sine-gan; choose another folder, or add --force "
                                  "to overwrite")
-            try:
-                yield out, written
-            finally:
-                if written:
-                    forget_earlier_run(out, ours, written)
-                    names_written = sorted({p.name for p in written})
-                    save_text(json.dumps(names_written, indent=0) + "\n", manifest)
+            yield out, files
+            if files:
+                commit(out, names, files)
     finally:
+        for tmp in files.values():
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
         for folder in created:
             try:
                 folder.rmdir()  # only succeeds if nothing is in it
             except OSError:
                 break
-

@@ -13,8 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from beyond_the_slides.figures import plot_generated
-from beyond_the_slides.runs import first_sentences
-from beyond_the_slides.safe_files import UsageError, atomic_path, save_figure
+from beyond_the_slides.safe_files import UsageError, first_sentences, save_figure, staged
 from beyond_the_slides.score import describe_report, r2_summary, sine_fit
 from sine_gan import SAMPLE_LEN, X_COORDS, generate
 
@@ -91,8 +90,8 @@ def check_archive_sizes(path):
                              "times, which no model of this project does")
 
 
-def generate_to_csv(generator, count, seed, csv_path, model_path):
-    """Draw `count` curves in chunks and write them as CSV, atomically.
+def generate_to_csv(generator, count, seed, csv_path, files, model_path):
+    """Draw `count` curves in chunks and stage them as CSV.
 
     Memory stays bounded at any `count`. Returns the first 16 curves (for the
     figure) and at most `GENERATE_SCORED` curves picked at random (for the
@@ -102,7 +101,7 @@ def generate_to_csv(generator, count, seed, csv_path, model_path):
     scored_rows = np.sort(np.random.default_rng([seed, 2]).choice(
         count, min(count, GENERATE_SCORED), replace=False))
     first, scored = [], []
-    with atomic_path(csv_path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
+    with staged(csv_path, files) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
         csv.writer(f, lineterminator="\n").writerow([f"{x:.6g}" for x in X_COORDS])
         for start in range(0, count, GENERATE_CHUNK):
             size = min(GENERATE_CHUNK, count - start)
@@ -119,13 +118,11 @@ def generate_to_csv(generator, count, seed, csv_path, model_path):
     return np.array(first), np.concatenate(scored)
 
 
-def generate_and_write(out, written, model, count, seed):
+def generate_and_write(out, files, model, count, seed):
     """`--generate N`: curves from a saved generator, as CSV and PNG, and their score."""
     generator = load_generator(model)
-    first, scored = generate_to_csv(generator, count, seed, out / "generated.csv", model)
-    written.append(out / "generated.csv")
-    written.append(save_figure(plot_generated(first), out / "generated.png"))
+    first, scored = generate_to_csv(generator, count, seed, out / "generated.csv", files, model)
+    save_figure(plot_generated(first), out / "generated.png", files)
     subset = "" if len(scored) == count else f"a random {len(scored):,} of the "
     print(f"Score of {subset}" + describe_report(r2_summary(sine_fit(scored)["r2"]), count))
-    return 0
 

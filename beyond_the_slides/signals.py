@@ -2,8 +2,8 @@
 
 During GAN training a first signal is only recorded: the loop stops after
 its step and the run writes what it has. At any other moment a signal stops
-the run at once, as `Interrupted`, and the run ends in one line with exit
-code 128 + the signal's number.
+the run at once, as `Interrupted`, and nothing of the run is kept. Either
+way the run ends in one line, with exit code 128 + the signal's number.
 """
 
 import contextlib
@@ -20,20 +20,27 @@ STOP_SIGNALS = {getattr(signal, name): word for name, word in (
     if hasattr(signal, name)}
 
 
+# What a run that a signal stopped before it could finish says, after the signal's word.
+NOTHING_KEPT = "stopped before the run could finish; nothing was written."
+
+
+def exit_code(signum):
+    """The exit code of a run that a signal stopped, as a shell reports it."""
+    return 128 + signum
+
+
 def stop_at_once_while_starting():
-    """Until the command line sets its own handlers, a signal ends the process at once.
+    """Until TensorFlow has loaded, a signal ends the process at once.
 
     For `python sine_gan.py`, set before anything else loads: nothing is
-    written yet, so one line and the exit code are all there is to do.
+    written yet, so one line and the exit code are all there is to do, and
+    no exception unwinds through a half-loaded TensorFlow.
     """
     def stop(signum, frame):
-        try:
-            sys.stderr.write(f"{STOP_SIGNALS[signum]}: stopped while starting; "
-                             "nothing was written.\n")
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # stderr may be gone
+            sys.stderr.write(f"{STOP_SIGNALS[signum]}: {NOTHING_KEPT}\n")
             sys.stderr.flush()
-        except (OSError, ValueError):  # the terminal may be gone
-            pass
-        os._exit(128 + signum)
+        os._exit(exit_code(signum))
 
     for signum in STOP_SIGNALS:
         signal.signal(signum, stop)
@@ -70,17 +77,17 @@ def signal_behind(err):
 
 
 @contextlib.contextmanager
-def deferred_signals():
-    """Within: stop signals are recorded in the yielded list, not raised.
+def deferred_signals(deferring=lambda: True):
+    """Within: a stop signal that comes while `deferring()` is recorded in the yielded list.
 
     Training stops after its current step and the run writes what it has.
-    A second signal does not wait: it raises `Interrupted` at once.
+    A signal at any other moment, or a second one, raises `Interrupted` at once.
     """
     received = []
 
     def record(signum, frame):
         leave_closed_terminal(signum)
-        if received:
+        if received or not deferring():
             raise Interrupted(signum)
         received.append(signum)
 

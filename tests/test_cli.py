@@ -13,7 +13,8 @@ import pytest
 from PIL import Image
 
 import sine_gan
-from beyond_the_slides import command_line, monitor, runs, safe_files, saved_generator
+from beyond_the_slides import command_line, monitor, safe_files, saved_generator, saved_run
+from beyond_the_slides.experiment import DEFAULT_SEED
 
 
 @pytest.mark.slow
@@ -21,19 +22,19 @@ def test_short_run_writes_every_file(short_run, is_png):
     out, code = short_run
     assert code == 0
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [*runs.TRAINING_FILES, safe_files.MANIFEST])
-    assert all(is_png(out / name) for name in runs.TRAINING_FILES if name.endswith(".png"))
+        [*saved_run.TRAINING_FILES, safe_files.MANIFEST])
+    assert all(is_png(out / name) for name in saved_run.TRAINING_FILES if name.endswith(".png"))
     with Image.open(out / "evolution.gif") as gif:
         assert gif.format == "GIF" and gif.n_frames == 3  # one frame per epoch
     rows = list(csv.DictReader((out / "history.csv").open()))
     assert [r["epoch"] for r in rows] == ["0", "1", "2"]  # as the table counts
     assert list(rows[0]) == list(monitor.HISTORY_FIELDS)
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["settings"] == {"variant": "slides", "seed": runs.DEFAULT_SEED,
+    assert metrics["settings"] == {"variant": "slides", "seed": DEFAULT_SEED,
                                    "epochs": 3, "epochs_done": 3, "pretrain_epochs": 4}
     assert set(metrics["versions"]) == {"python", "tensorflow", "keras", "numpy"}
     assert set(json.loads((out / safe_files.MANIFEST).read_text())) == set(
-        runs.TRAINING_FILES)
+        saved_run.TRAINING_FILES)
 
 
 @pytest.mark.slow
@@ -152,7 +153,7 @@ def test_force_overwrites_and_a_later_run_needs_no_force(tmp_path, capsys):
 
 
 def test_a_folder_in_use_by_another_run_is_refused_at_once(tmp_path, capsys):
-    with safe_files.output_folder(tmp_path, runs.TRAINING_FILES):
+    with safe_files.output_folder(tmp_path, saved_run.TRAINING_FILES):
         assert sine_gan.main(["--out", str(tmp_path)]) == 2
     assert "another sine-gan run is writing there" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []  # the lock went with the run that held it

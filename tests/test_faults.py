@@ -235,13 +235,9 @@ def test_a_failed_run_removes_every_folder_it_created_and_nothing_else(tmp_path,
 def test_an_out_without_permission_is_a_usage_error(tmp_path, monkeypatch, capsys):
     import errno
 
-    real_open = os.open
+    def no_permission(*args, **kwargs):  # the first file the run makes in the folder
+        raise PermissionError(errno.EACCES, "Permission denied")
 
-    def no_permission(path, *args, **kwargs):
-        if str(path).endswith(safe_files.LOCK):
-            raise PermissionError(errno.EACCES, "Permission denied")
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr(safe_files.os, "open", no_permission)
+    monkeypatch.setattr(safe_files.tempfile, "TemporaryFile", no_permission)
     assert sine_gan.main([*QUICK, "--out", str(tmp_path)]) == command_line.EXIT_USAGE
     assert "cannot create a file there (Permission denied)" in capsys.readouterr().err

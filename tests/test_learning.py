@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import sine_gan
-from beyond_the_slides import runs, score
+from beyond_the_slides import experiment, score
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def test_wgan_run_covers_the_whole_family(full_runs):
     assert wgan["frequency_w1"] <= 0.05
     generator = keras.models.load_model(wgan["out"] / "generator.keras")
     accuracy = classifier.two_sample_accuracies(classifier.generator_sampler(generator),
-                                                runs.DEFAULT_SEED)
+                                                experiment.DEFAULT_SEED)
     assert accuracy["c2st_family"] <= 0.55
     assert accuracy["c2st_family"] < classifier.two_sample_accuracies(
         classifier.generator_sampler(keras.models.load_model(

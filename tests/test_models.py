@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import sine_gan
-from beyond_the_slides import improved, runs, safe_files
+from beyond_the_slides import experiment, improved, safe_files
 
 
 def describe(model):
@@ -74,17 +74,17 @@ def test_improved_networks_end_with_the_slides_layers(seeded):
 
 
 def test_a_single_change_builds_only_that_change(seeded):
-    build_d, build_g = runs.builders_for("conv_front")
+    build_d, build_g = experiment.builders_for("conv_front")
     names = {type(layer).__name__ for layer in build_d().layers}
     assert "Conv1D" in names and "MinibatchStd" not in names
     assert describe(build_g()) == SLIDES_GENERATOR  # no smoothing asked for
-    assert runs.builders_for("slides") == (sine_gan.build_discriminator,
+    assert experiment.builders_for("slides") == (sine_gan.build_discriminator,
                                                sine_gan.build_generator)
 
 
 def test_an_unknown_change_is_refused():
     with pytest.raises(ValueError, match="wings"):
-        runs.builders_for("conv_front+wings")
+        experiment.builders_for("conv_front+wings")
 
 
 def test_a_saved_improved_discriminator_loads_in_safe_mode(seeded, tmp_path):

@@ -5,7 +5,7 @@ import signal
 
 import pytest
 
-from beyond_the_slides import runs, safe_files, signals
+from beyond_the_slides import safe_files, saved_run, signals
 
 
 @pytest.mark.parametrize("first, second", [(signal.SIGTERM, signal.SIGINT),
@@ -56,11 +56,11 @@ def test_a_signal_in_training_keeps_the_finished_epochs(signum, code, word, tmp_
     assert err.startswith(f"{word}: keeping the ") and "Traceback" not in err + out
     epochs = len((tmp_path / "history.csv").read_text().splitlines()) - 1
     assert 2 <= epochs < 64
-    for name in runs.TRAINING_FILES:
+    for name in saved_run.TRAINING_FILES:
         assert (tmp_path / name).stat().st_size > 0, name
     assert str(tmp_path / "generator.keras") in out
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [*runs.TRAINING_FILES, safe_files.MANIFEST])
+        [*saved_run.TRAINING_FILES, safe_files.MANIFEST])
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 import sine_gan
-from beyond_the_slides import improved, runs, safe_files, score, wgan
+from beyond_the_slides import improved, safe_files, saved_run, score, wgan
 
 
 def linear_critic(norm):
@@ -88,7 +88,7 @@ def test_a_short_wgan_run_writes_every_file_and_its_models_load_plainly(tmp_path
                           "--out", str(tmp_path)])
     assert code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [*runs.TRAINING_FILES, safe_files.MANIFEST])
+        [*saved_run.TRAINING_FILES, safe_files.MANIFEST])
     out = capsys.readouterr().out
     assert " epoca | stima di Wasserstein | R² mediano" in out
     history = (tmp_path / "history.csv").read_text().splitlines()

@@ -36,7 +36,7 @@ PACKAGE = ROOT / "beyond_the_slides"
 # The modules the notebook carries, in an order in which each one's imports come first.
 CARRIED = ["sine_gan.py", *(f"beyond_the_slides/{name}.py" for name in (
     "__init__", "signals", "safe_files", "score", "monitor", "figures", "improved", "wgan",
-    "runs", "saved_generator", "command_line"))]
+    "experiment", "saved_run", "saved_generator", "command_line"))]
 LEFT_OUT = {"run_slides", "main"}  # the steps' cells do their work; main() is the script's
 PLAN = "Passi necessari"
 GIST = "https://gist.github.com/pcaressa/be67ff30dfd9ca4959de9458944c1f29"

@@ -1,0 +1,93 @@
+"""One run of a variant, in memory: seeded, trained, drawn and scored.
+
+What the command line, the notebook and the benchmarks share. `run_variant()`
+takes the deck's six steps (`run_slides()`, or
+`run_wgan()` for the Wasserstein variant) under the monitor; `all_figures()`
+draws the run's figures and scores it. Nothing here writes a file.
+"""
+
+import contextlib
+import functools
+import io
+
+from beyond_the_slides.figures import plot_coverage, plot_frequencies, plot_history
+from beyond_the_slides.improved import (
+    IMPROVEMENTS,
+    build_improved_discriminator,
+    build_improved_generator,
+)
+from beyond_the_slides.monitor import start_run
+from beyond_the_slides.score import EVAL_SIZE, describe_report, final_report
+from beyond_the_slides.wgan import build_critic, build_wgan_generator, run_wgan
+from sine_gan import EPOCHS, PRETRAIN_EPOCHS, build_discriminator, build_generator, run_slides
+
+DEFAULT_SEED = 1
+VARIANTS = {
+    "slides": (build_discriminator, build_generator),
+    "improved": (build_improved_discriminator, build_improved_generator),
+    "wgan": (build_critic, build_wgan_generator),
+}
+
+
+def builders_for(config):
+    """The two builders of a variant, or of changes joined by '+' (for benchmarks)."""
+    if config in VARIANTS:
+        return VARIANTS[config]
+    changes = tuple(config.split("+"))
+    unknown = set(changes) - set(IMPROVEMENTS)
+    if unknown:
+        raise ValueError(f"unknown change {sorted(unknown)}; known: {', '.join(IMPROVEMENTS)}")
+    return (functools.partial(build_improved_discriminator, changes),
+            functools.partial(build_improved_generator, changes))
+
+
+def run_variant(config, monitor, pretrain_epochs=PRETRAIN_EPOCHS):
+    """The deck's six steps for a variant (or a benchmark's `config`), under `monitor`.
+
+    Returns the run (see `run_slides()`). The run is seeded by `start_run()`,
+    which makes the monitor.
+    """
+    build_d, build_g = builders_for(config)
+    steps = run_wgan if config == "wgan" else run_slides
+    return steps(monitor, monitor.epochs, pretrain_epochs, build_d, build_g)
+
+
+def all_figures(run, monitor, rng):
+    """A run's figures by file name, the slides' and the others, and its final report.
+
+    Only what exists is drawn: no history before the first epoch, and no
+    sample or scores after a NaN loss (the report is then None).
+    """
+    figures, history, report = run["figures"], monitor.history, None
+    if not run["accuracies"]:
+        del figures["pretraining.png"]
+    if not history:
+        del figures["evolution.png"]
+    if monitor.diverged:
+        del figures["sample.png"]
+    else:
+        report, fits = final_report(run["generator"], run["X_TRAIN"], rng)
+        figures["frequencies.png"] = plot_frequencies(*fits, report["frequency_w1"])
+        figures["coverage.png"] = plot_coverage(*fits)
+    if history:
+        figures["training_history.png"] = plot_history(history)
+    return figures, report
+
+
+def try_variant(config, seed=DEFAULT_SEED, epochs=EPOCHS):
+    """Train a variant in memory, its tables unprinted; returns its figures by file name.
+
+    For a notebook: nothing is written, and the numbers are those of
+    `python sine_gan.py --variant CONFIG --seed SEED --epochs EPOCHS`. The
+    dataset's figure, the same for every variant, is left out.
+    """
+    import matplotlib.pyplot as plt
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        monitor, rng = start_run(seed, epochs)
+        run = run_variant(config, monitor)
+        figures, report = all_figures(run, monitor, rng)
+    plt.close(figures.pop("dataset.png"))
+    print(f"--variant {config}, seed {seed}, {epochs} epochs. Final score on "
+          + describe_report(report, EVAL_SIZE))
+    return figures

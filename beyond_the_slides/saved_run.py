@@ -1,0 +1,107 @@
+"""A training run, saved: its figures, history, scores and models in an output folder.
+
+`train()` runs a variant (see `experiment`) with the stop signals handled as
+the README says, and stages every file it has (see `safe_files`).
+"""
+
+import csv
+import io
+import json
+import platform
+import sys
+
+import numpy as np
+
+from beyond_the_slides.experiment import DEFAULT_SEED, all_figures, run_variant
+from beyond_the_slides.figures import save_evolution_gif
+from beyond_the_slides.monitor import HISTORY_FIELDS, start_run
+from beyond_the_slides.safe_files import first_sentences, save_figure, save_model, save_text
+from beyond_the_slides.score import EVAL_SIZE, describe_report
+from beyond_the_slides.signals import STOP_SIGNALS, deferred_signals, signal_behind
+from sine_gan import EPOCHS, PRETRAIN_EPOCHS
+
+TRAINING_FILES = (
+    "dataset.png", "pretraining.png", "sample.png", "evolution.png", "evolution.gif",
+    "training_history.png", "frequencies.png", "coverage.png", "history.csv", "metrics.json",
+    "generator.keras", "discriminator.keras",
+)
+
+
+class BackendError(Exception):
+    """TensorFlow or Keras could not be loaded: one line, exit 4."""
+
+
+def versions():
+    """The versions that a run reports and records in `metrics.json`.
+
+    The first import of TensorFlow and Keras in a run: if they cannot load (a
+    broken install, no usable temporary folder), a `BackendError` says why.
+    """
+    try:
+        import keras
+        import tensorflow as tf
+    except Exception as err:
+        if signal_behind(err) is not None:
+            raise  # a signal, turned into another exception by the import
+        reason = first_sentences(str(err)) or type(err).__name__
+        raise BackendError(f"TensorFlow could not be loaded ({reason})") from None
+    return {"python": platform.python_version(), "tensorflow": tf.__version__,
+            "keras": keras.__version__, "numpy": np.__version__}
+
+
+def history_csv(history):
+    """The training history, one row per epoch, as CSV text."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(history[0]) if history else HISTORY_FIELDS,
+                            lineterminator="\n")
+    writer.writeheader()
+    for row in history:
+        writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
+    return out.getvalue()
+
+
+def train(out, files, config="slides", seed=DEFAULT_SEED, epochs=EPOCHS,
+          pretrain_epochs=PRETRAIN_EPOCHS):
+    """Train a variant (or a benchmark's `config`) and stage its files in `files`.
+
+    A first stop signal during GAN training ends the loop after its step, and
+    the finished epochs are written. Returns that signal's number (or None)
+    and whether training diverged.
+    """
+    monitor, rng = start_run(seed, epochs)
+    with deferred_signals(lambda: monitor.training) as monitor.signals:
+        run = run_variant(config, monitor, pretrain_epochs)
+        signals = monitor.signals
+        if signals:
+            print(f"{STOP_SIGNALS[signals[0]]}: keeping the {len(monitor.history)} "
+                  "finished epochs.", file=sys.stderr)
+        elif monitor.diverged:
+            print(f"error: {monitor.stopped}", file=sys.stderr)
+        settings = {"variant": config, "seed": seed, "epochs": epochs,
+                    "epochs_done": len(monitor.history), "pretrain_epochs": pretrain_epochs}
+        write_run(out, files, run, monitor, rng, settings)
+    return (signals[0] if signals else None), monitor.diverged
+
+
+def write_run(out, files, run, monitor, rng, settings):
+    """Stage a run's figures, history, scores and models.
+
+    Only what exists is written: no history before the first epoch, and no
+    sample, scores or models after a NaN loss.
+    """
+    figures, report = all_figures(run, monitor, rng)
+    history = monitor.history
+    for name, fig in figures.items():
+        save_figure(fig, out / name, files)
+    if history:
+        save_evolution_gif(out / "evolution.gif", files, monitor.snapshots, history)
+        save_text(history_csv(history), out / "history.csv", files)
+    if monitor.diverged:
+        return
+    metrics = {"report": report, "settings": settings, "versions": versions()}
+    save_text(json.dumps(metrics, indent=2) + "\n", out / "metrics.json", files)
+    print("Final score on " + describe_report(report, EVAL_SIZE))
+    save_model(run["generator"], out / "generator.keras", files)
+    # Saved trainable, as it was compiled: the last step left it frozen.
+    run["discriminator"].trainable = True
+    save_model(run["discriminator"], out / "discriminator.keras", files)
