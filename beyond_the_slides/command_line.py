@@ -1,9 +1,9 @@
 """The command line: `python sine_gan.py`, its options, messages and exit codes.
 
-The arguments are checked before TensorFlow, Keras or Matplotlib is
-imported, so that `--help` and a mistake answer at once. Whatever happens
-after that, a run ends in one line and a documented exit code, never in a
-traceback: see docs/command-line.md.
+The arguments are checked before TensorFlow, Keras or Matplotlib is imported,
+so that `--help` and a mistake answer at once. Whatever happens after that, a
+run ends in one line and a documented exit code, never in a traceback: see
+docs/command-line.md.
 """
 
 import argparse
@@ -14,37 +14,23 @@ import sys
 import time
 from pathlib import Path
 
+from beyond_the_slides import safe_files, signals
 from beyond_the_slides.experiment import DEFAULT_SEED, VARIANTS
-from beyond_the_slides.safe_files import (
-    MANIFEST,
-    OutputError,
-    UsageError,
-    check_out,
-    output_folder,
-)
 from beyond_the_slides.saved_generator import GENERATE_FILES, generate_and_write
 from beyond_the_slides.saved_run import TRAINING_FILES, BackendError, train, versions
-from beyond_the_slides.signals import (
-    NOTHING_KEPT,
-    STOP_SIGNALS,
-    exit_code,
-    handled_signals,
-    raise_interrupted,
-    signal_behind,
-)
 from sine_gan import EPOCHS, PRETRAIN_EPOCHS
 
 DEFAULT_OUT = "outputs"
 EXIT_OK, EXIT_DIVERGED, EXIT_USAGE, EXIT_WRITE, EXIT_BACKEND = range(5)
-EXIT_BROKEN_PIPE = exit_code(13)  # as a shell reports a process killed by SIGPIPE
-# Every exit code, as --help and docs/command-line.md list them.
-EXIT_CODES = {
+EXIT_BROKEN_PIPE = signals.exit_code(13)  # as a shell reports a process killed by SIGPIPE
+EXIT_CODES = {  # every exit code, as --help and docs/command-line.md list them
     EXIT_OK: "done", EXIT_DIVERGED: "training diverged", EXIT_USAGE: "usage or bad input",
     EXIT_WRITE: "an output (a file, or standard output) could not be written",
     EXIT_BACKEND: "TensorFlow could not be loaded", 129: "a closed terminal (SIGHUP)",
     130: "Ctrl-C", EXIT_BROKEN_PIPE: "the reader of the output went away", 143: "SIGTERM",
 }
-ERROR_CODES = {UsageError: EXIT_USAGE, OutputError: EXIT_WRITE, BackendError: EXIT_BACKEND}
+ERROR_CODES = {safe_files.UsageError: EXIT_USAGE, safe_files.OutputError: EXIT_WRITE,
+               BackendError: EXIT_BACKEND}
 
 
 def whole_number(minimum, maximum):
@@ -63,7 +49,6 @@ def whole_number(minimum, maximum):
 
 
 def folder_name(text):
-    """An argparse type: a folder path, not empty."""
     if not text.strip():
         raise argparse.ArgumentTypeError("must name a folder, got an empty string")
     return text
@@ -72,36 +57,31 @@ def folder_name(text):
 def parse_args(argv):
     """The command line; argparse reports mistakes itself, with exit code 2."""
     parser = argparse.ArgumentParser(
-        prog="sine_gan.py",
-        description="Train the slides' GAN that draws sinusoids, or draw curves "
-        "with a generator trained before.",
-        epilog="Exit codes: " + ", ".join(f"{code} {why}" for code, why in EXIT_CODES.items())
-        + ".",
-    )
-    parser.add_argument("--variant", choices=sorted(VARIANTS), default="slides",
-                        help="slides: the deck's GAN (default); improved: the same GAN with "
-                        "fixes for the trembling hand and the narrow frequency range; wgan: the "
-                        "slides' networks trained as a Wasserstein GAN")
-    parser.add_argument("--epochs", type=whole_number(0, 100_000), default=EPOCHS,
-                        help=f"GAN training epochs; 0 means pretraining only (default {EPOCHS})")
-    parser.add_argument("--pretrain-epochs", type=whole_number(0, 100_000),
-                        default=PRETRAIN_EPOCHS,
-                        help=f"discriminator pretraining epochs (default {PRETRAIN_EPOCHS})")
-    parser.add_argument("--seed", type=whole_number(0, 2**32 - 1), default=DEFAULT_SEED,
-                        help="random seed; the same seed gives the same run "
-                        f"(default {DEFAULT_SEED})")
-    parser.add_argument("--out", type=folder_name,
-                        help=f"folder for figures, tables and models (default {DEFAULT_OUT}/); "
-                        "with --generate, for its curves (default: generated/ in the model's "
-                        "folder, beside the run that saved it, never over it)")
-    parser.add_argument("--force", action="store_true",
-                        help="overwrite files in --out that sine-gan did not write")
-    parser.add_argument("--show", action="store_true",
-                        help="also open the figures in a window, as the slides' plt.show()")
-    parser.add_argument("--generate", type=whole_number(1, 1_000_000), metavar="N",
-                        help="no training: draw N curves with the generator given by --model")
-    parser.add_argument("--model", metavar="PATH",
-                        help="a generator saved by an earlier run, e.g. outputs/generator.keras")
+        prog="sine_gan.py", description="Train the slides' GAN that draws sinusoids, or draw "
+        "curves with a generator trained before.",
+        epilog="Exit codes: " + ", ".join(f"{c} {why}" for c, why in EXIT_CODES.items()) + ".")
+    add = parser.add_argument
+    add("--variant", choices=sorted(VARIANTS), default="slides",
+        help="slides: the deck's GAN (default); improved: the same GAN with fixes for the "
+        "trembling hand and the narrow frequency range; wgan: the slides' networks trained as "
+        "a Wasserstein GAN")
+    add("--epochs", type=whole_number(0, 100_000), default=EPOCHS,
+        help=f"GAN training epochs; 0 means pretraining only (default {EPOCHS})")
+    add("--pretrain-epochs", type=whole_number(0, 100_000), default=PRETRAIN_EPOCHS,
+        help=f"discriminator pretraining epochs (default {PRETRAIN_EPOCHS})")
+    add("--seed", type=whole_number(0, 2**32 - 1), default=DEFAULT_SEED,
+        help=f"random seed; the same seed gives the same run (default {DEFAULT_SEED})")
+    add("--out", type=folder_name, help=f"folder for figures, tables and models (default "
+        f"{DEFAULT_OUT}/); with --generate, for its curves (default: generated/ in the model's "
+        "folder, beside the run that saved it, never over it)")
+    add("--force", action="store_true", help="overwrite files in --out that sine-gan did not "
+        "write")
+    add("--show", action="store_true",
+        help="also open the figures in a window, as the slides' plt.show()")
+    add("--generate", type=whole_number(1, 1_000_000), metavar="N",
+        help="no training: draw N curves with the generator given by --model")
+    add("--model", metavar="PATH",
+        help="a generator saved by an earlier run, e.g. outputs/generator.keras")
     args = parser.parse_args(argv)
     if args.generate is not None and args.model is None:
         parser.error("--generate needs --model PATH")
@@ -111,11 +91,10 @@ def parse_args(argv):
 
 
 def choose_backend(show, script):
-    """Decide whether the figures go to windows too, and pick Matplotlib's backend.
+    """Whether the figures go to windows too: only for `--show` with a display.
 
-    Windows only for `--show` with a display. Run as a script (`script`),
-    Matplotlib draws with Agg unless windows are wanted; called from Python
-    (a notebook, say), the caller's backend is left as it is.
+    As a script, Matplotlib draws with Agg unless windows are wanted; from
+    Python (a notebook, say), the caller's backend is left as it is.
     """
     import matplotlib
 
@@ -131,27 +110,26 @@ def choose_backend(show, script):
 
 @contextlib.contextmanager
 def own_figures():
-    """Within: the figures made are this run's. On the way out those are
-    closed, and the caller's figures are left open."""
-    def open_figures():
-        pyplot = sys.modules.get("matplotlib.pyplot")
-        return set(pyplot.get_fignums()) if pyplot else set()
+    """Within: the figures made are the run's, closed on the way out; the caller's stay."""
+    def numbers():
+        return set(sys.modules["matplotlib.pyplot"].get_fignums()
+                   if "matplotlib.pyplot" in sys.modules else [])
 
-    before = open_figures()
+    before = numbers()
     try:
         yield
     finally:
-        for number in open_figures() - before:
+        for number in numbers() - before:
             sys.modules["matplotlib.pyplot"].close(number)
 
 
 class Output(io.TextIOBase):
-    """Standard output or error for a run, which a run cannot lose its files to.
+    """Standard output or error for a run, which cannot cost the run its files.
 
-    What the stream's encoding cannot show becomes "?" (R² on an ASCII
-    console). A stream that cannot be written (a full disk, a terminal gone,
-    closed) is given up on, and `failed` says why; the run goes on. A reader
-    that closed the pipe still stops the run: it has read all it wanted.
+    What the encoding cannot show becomes "?" (R² on an ASCII console). A
+    stream that cannot be written (a full disk, a terminal gone, closed) is
+    given up on, `failed` says why, and the run goes on. A reader that closed
+    the pipe still stops the run: it has read all it wanted.
     """
 
     def __init__(self, stream):
@@ -181,27 +159,23 @@ class Output(io.TextIOBase):
 
 
 def exit_code_for(err):
-    """The exit code for an exception that ended a run, after saying why in one line.
-
-    None if it is not one that a run expects: a bug, to be reported in full.
-    """
-    signum = signal_behind(err)
+    """Say in one line why `err` ended the run, and return its exit code; None for a bug."""
+    signum = signals.signal_behind(err)
     if signum is not None:
-        print(f"{STOP_SIGNALS.get(signum, 'Interrupted')}: {NOTHING_KEPT}", file=sys.stderr)
-        return exit_code(signum)
-    if type(err) not in ERROR_CODES:
-        return None
-    print(f"sine_gan.py: error: {err}", file=sys.stderr)
-    return ERROR_CODES[type(err)]
+        print(f"{signals.STOP_SIGNALS[signum]}: {signals.NOTHING_KEPT}", file=sys.stderr)
+        return signals.exit_code(signum)
+    if type(err) in ERROR_CODES:
+        print(f"sine_gan.py: error: {err}", file=sys.stderr)
+        return ERROR_CODES[type(err)]
+    return None
 
 
 def main(argv=None, script=False):
     """Run the slides from start to end, or `--generate`. Returns the exit code.
 
-    Safe to call from a notebook or a script, more than once: usage errors
-    are returned, not raised; the caller's figures, Matplotlib backend and
-    signal handlers are as they were afterwards; and only a script reads
-    the command line's own arguments.
+    Safe from a notebook, more than once: usage errors are returned, not
+    raised; the caller's figures, backend and signal handlers are as they
+    were; only a script reads the process's own arguments.
     """
     argv = sys.argv[1:] if argv is None and script else argv or []
     with own_figures(), contextlib.redirect_stdout(Output(sys.stdout)) as stdout, \
@@ -224,23 +198,22 @@ def main(argv=None, script=False):
 
 
 def run_main(args, script):
-    """`main()` once the arguments are good: the run, its outputs and its last lines.
+    """`main()` once the arguments are good: the run, its files and its last lines.
 
     As a script, a signal before TensorFlow has loaded ends the process at
-    once (see `__main__`); afterwards it stops the run as the README says.
+    once (see `__main__`); from then on it stops the run as the README says.
     """
     start = time.perf_counter()
     generating = args.generate is not None
     out = Path(args.out or (Path(args.model).parent / "generated" if generating else DEFAULT_OUT))
     try:
-        check_out(out)
+        safe_files.check_out(out)
         show = choose_backend(args.show, script)
-        # The variant shapes training only; --generate takes the model as it is.
-        variant = "" if generating else f"variant {args.variant}, "
+        variant = "" if generating else f"variant {args.variant}, "  # --generate has none
         print(f"sine-gan: {variant}seed {args.seed}, outputs in {os.path.abspath(out)}{os.sep}",
               flush=True)
         print("versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()), flush=True)
-        with handled_signals(raise_interrupted), output_folder(
+        with signals.handled_signals(signals.raise_interrupted), safe_files.output_folder(
                 out, GENERATE_FILES if generating else TRAINING_FILES, args.force) as (_, files):
             if generating:
                 generate_and_write(out, files, args.model, args.generate, args.seed)
@@ -248,7 +221,7 @@ def run_main(args, script):
             else:
                 stopped_by, diverged = train(out, files, args.variant, args.seed, args.epochs,
                                              args.pretrain_epochs)
-                code = (exit_code(stopped_by) if stopped_by
+                code = (signals.exit_code(stopped_by) if stopped_by
                         else EXIT_DIVERGED if diverged else EXIT_OK)
     except BaseException as err:
         code = exit_code_for(err)
@@ -256,9 +229,7 @@ def run_main(args, script):
             raise
         return code
     print(f"Done in {time.perf_counter() - start:.1f} s. Files written:")
-    for path in files:
-        if path.name != MANIFEST:
-            print(f"  {path}")
+    print("".join(f"  {path}\n" for path in files if path.name != safe_files.MANIFEST), end="")
     if show:
         import matplotlib.pyplot as plt
 

@@ -1,9 +1,8 @@
-"""One run of a variant, in memory: seeded, trained, drawn and scored.
+"""One run of a variant in memory, for the command line, the notebook and the benchmarks.
 
-What the command line, the notebook and the benchmarks share. `run_variant()`
-takes the deck's six steps (`run_slides()`, or
-`run_wgan()` for the Wasserstein variant) under the monitor; `all_figures()`
-draws the run's figures and scores it. Nothing here writes a file.
+`run_variant()` takes the deck's six steps (or the Wasserstein variant's)
+under the monitor; `all_figures()` draws the run's figures and scores it.
+Nothing here writes a file.
 """
 
 import contextlib
@@ -42,21 +41,18 @@ def builders_for(config):
 
 
 def run_variant(config, monitor, pretrain_epochs=PRETRAIN_EPOCHS):
-    """The deck's six steps for a variant (or a benchmark's `config`), under `monitor`.
-
-    Returns the run (see `run_slides()`). The run is seeded by `start_run()`,
-    which makes the monitor.
-    """
+    """The six steps for a variant (or a benchmark's `config`), under a monitor that
+    `start_run()` made, seeding the run. Returns the run (see `run_slides()`)."""
     build_d, build_g = builders_for(config)
     steps = run_wgan if config == "wgan" else run_slides
     return steps(monitor, monitor.epochs, pretrain_epochs, build_d, build_g)
 
 
 def all_figures(run, monitor, rng):
-    """A run's figures by file name, the slides' and the others, and its final report.
+    """A run's figures by file name, and its final report (None after a NaN loss).
 
     Only what exists is drawn: no history before the first epoch, and no
-    sample or scores after a NaN loss (the report is then None).
+    sample or scores after a NaN loss.
     """
     figures, history, report = run["figures"], monitor.history, None
     if not run["accuracies"]:
@@ -77,9 +73,8 @@ def all_figures(run, monitor, rng):
 def try_variant(config, seed=DEFAULT_SEED, epochs=EPOCHS):
     """Train a variant in memory, its tables unprinted; returns its figures by file name.
 
-    For a notebook: nothing is written, and the numbers are those of
-    `python sine_gan.py --variant CONFIG --seed SEED --epochs EPOCHS`. The
-    dataset's figure, the same for every variant, is left out.
+    The numbers are those of `python sine_gan.py --variant CONFIG --seed SEED
+    --epochs EPOCHS`. The dataset's figure, the same for every variant, is left out.
     """
     import matplotlib.pyplot as plt
 

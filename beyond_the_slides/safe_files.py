@@ -15,7 +15,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from beyond_the_slides.signals import handled_signals, leave_closed_terminal
+from beyond_the_slides.signals import handled_signals
 
 MANIFEST = ".sine-gan-files"
 
@@ -41,12 +41,8 @@ def first_sentences(text, limit=300):
 
 @contextlib.contextmanager
 def staged(path, files):
-    """Yield the temporary path under which `path` is written, and note it in `files`.
-
-    The file takes its real name only when the whole run is written (see
-    `output_folder()`). A failed write leaves no temporary file, and is an
-    `OutputError` that names the file.
-    """
+    """Yield the temporary path under which `path` is written, noted in `files`. A failed
+    write leaves no temporary file, and is an `OutputError` naming the file."""
     path = Path(path)
     tmp = files[path] = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
     try:
@@ -60,32 +56,25 @@ def staged(path, files):
 
 
 def save_figure(fig, path, files):
-    """Stage a figure as PNG."""
     with staged(path, files) as tmp:
         fig.savefig(tmp, format=Path(path).suffix[1:], dpi=100)
 
 
 def save_text(text, path, files):
-    """Stage a CSV or JSON text."""
     with staged(path, files) as tmp:
         tmp.write_text(text, encoding="utf-8")
 
 
 def save_model(model, path, files=None):
-    """Stage a `.keras` model in `files`; without `files`, write it at `path` now. Returns `path`.
-
-    Keras stages parts of the file in a folder of the system's temp folder
-    and leaves it there when a write fails; here that folder lives beside the
-    output and is always removed.
-    """
+    """Stage a `.keras` model in `files`, or without `files` write it at `path` now.
+    Keras's scratch folder goes beside it: in the system's, a failed write leaves it."""
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None and not optimizer.built:
         # A compiled model that never trained itself (the generator: only the
         # GAN trains it) has no optimizer state, and Keras warns on loading.
         optimizer.build(model.trainable_variables)
-    own = {} if files is None else files
-    with staged(path, own) as tmp, tempfile.TemporaryDirectory(dir=Path(path).parent,
-                                                               prefix=".keras-") as scratch:
+    with staged(path, {} if files is None else files) as tmp, tempfile.TemporaryDirectory(
+            dir=Path(path).parent, prefix=".keras-") as scratch:
         previous, tempfile.tempdir = tempfile.tempdir, scratch
         try:
             model.save(tmp)
@@ -97,10 +86,8 @@ def save_model(model, path, files=None):
 
 
 def read_manifest(out):
-    """The names the folder's manifest lists; none if it is missing or unreadable.
-
-    An unreadable manifest vouches for nothing: every file then counts as the user's.
-    """
+    """The names the folder's manifest lists; none if it is missing or unreadable,
+    so that every file then counts as the user's."""
     try:
         names = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -120,12 +107,9 @@ def check_out(out):
 
 @contextlib.contextmanager
 def locked(out):
-    """Refuse a second run into a folder while a first one is using it.
-
-    The operating system's lock on the folder itself: no file to create or to
-    remove, and released however the process ends. Windows cannot lock a
-    folder; there, the later of two runs replaces the earlier one's files.
-    """
+    """Refuse a second run into a folder that a first one is using: the system's lock on
+    the folder itself, with no file to make or remove, and gone with the process however
+    it ends. Windows cannot lock a folder; there, the later run replaces the earlier."""
     try:
         import fcntl
     except ImportError:
@@ -144,17 +128,14 @@ def locked(out):
 
 
 def commit(out, names, files):
-    """Rename the run's files into place, then drop what is left of the earlier run.
-
-    Files of the earlier run of this kind (`names`) that this run did not
-    write would belong to no run; files of another kind (`--generate`'s beside
-    a training run's) stay. Stop signals wait: a folder is never half-replaced.
-    """
+    """Rename the staged `files` into place, then remove the earlier run's of this kind
+    (`names`) that they did not replace; `--generate`'s files and a training run's live
+    side by side. Stop signals wait: a folder is never half-replaced."""
     ours = read_manifest(out)
     mine = {path.name for path in files}
     stale = {n for n in ours & (set(names) - mine) if n == Path(n).name}
     listed = sorted(mine | {n for n in ours - stale if (out / n).exists()})
-    with handled_signals(lambda signum, frame: leave_closed_terminal(signum)):
+    with handled_signals(lambda signum, frame: None):
         save_text(json.dumps(listed, indent=0) + "\n", out / MANIFEST, files)
         for path, tmp in files.items():
             os.replace(tmp, path)
@@ -165,13 +146,12 @@ def commit(out, names, files):
 
 @contextlib.contextmanager
 def output_folder(path, names, force=False):
-    """Check, create and lock the output folder; yield it and the run's staged files.
+    """Check, create and lock the output folder; yield it and a dict for staged files.
 
-    A file of `names` that exists but that the folder's manifest does not list
-    is the user's: refuse, unless `force`. If the block ends normally, the
-    files it staged replace the earlier run's (see `commit()`); however it ends,
-    no temporary file stays, and every folder this run created and left empty
-    is removed.
+    A file of `names` there that the manifest does not list is the user's:
+    refuse, unless `force`. If the block ends normally, its files replace the
+    earlier run's. However it ends, no temporary file stays, and every folder
+    it created and left empty is removed.
     """
     out = Path(path)
     check_out(out)

@@ -1,8 +1,4 @@
-"""A training run, saved: its figures, history, scores and models in an output folder.
-
-`train()` runs a variant (see `experiment`) with the stop signals handled as
-the README says, and stages every file it has (see `safe_files`).
-"""
+"""A training run, saved: its figures, history, scores and models in its folder."""
 
 import csv
 import io
@@ -32,11 +28,8 @@ class BackendError(Exception):
 
 
 def versions():
-    """The versions that a run reports and records in `metrics.json`.
-
-    The first import of TensorFlow and Keras in a run: if they cannot load (a
-    broken install, no usable temporary folder), a `BackendError` says why.
-    """
+    """The versions a run reports; its first import of TensorFlow and Keras, which says
+    why in a `BackendError` if they cannot load (a broken install, no temp folder)."""
     try:
         import keras
         import tensorflow as tf
@@ -65,8 +58,8 @@ def train(out, files, config="slides", seed=DEFAULT_SEED, epochs=EPOCHS,
     """Train a variant (or a benchmark's `config`) and stage its files in `files`.
 
     A first stop signal during GAN training ends the loop after its step, and
-    the finished epochs are written. Returns that signal's number (or None)
-    and whether training diverged.
+    the finished epochs are written. Returns that signal (or None) and whether
+    training diverged.
     """
     monitor, rng = start_run(seed, epochs)
     with deferred_signals(lambda: monitor.training) as monitor.signals:
@@ -84,11 +77,8 @@ def train(out, files, config="slides", seed=DEFAULT_SEED, epochs=EPOCHS,
 
 
 def write_run(out, files, run, monitor, rng, settings):
-    """Stage a run's figures, history, scores and models.
-
-    Only what exists is written: no history before the first epoch, and no
-    sample, scores or models after a NaN loss.
-    """
+    """Stage what a run has: no history before the first epoch, and no sample, scores
+    or models after a NaN loss."""
     figures, report = all_figures(run, monitor, rng)
     history = monitor.history
     for name, fig in figures.items():

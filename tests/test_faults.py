@@ -1,6 +1,7 @@
 """The second round of ways a run can end: a closed terminal, a crafted model file, an ASCII
 console, a notebook that calls `main()`, a reused folder, a signal at any moment."""
 
+import contextlib
 import io
 import json
 import os
@@ -24,19 +25,25 @@ QUICK = ["--epochs", "0", "--pretrain-epochs", "1"]
 
 # A closed terminal: SIGHUP -------------------------------------------------------------------
 
-def test_after_a_hangup_output_to_a_terminal_goes_to_devnull_and_a_pipe_stays():
+def test_after_a_hangup_output_to_the_gone_terminal_is_dropped_and_the_run_goes_on():
     primary, terminal = os.openpty()
-    read_end, write_end = os.pipe()
-    try:
-        signals.leave_closed_terminal(signal.SIGHUP, fds=(terminal, write_end))
-        assert os.fstat(terminal).st_rdev == os.stat(os.devnull).st_rdev
-        os.write(write_end, b"still here")
-        assert os.read(read_end, 10) == b"still here"
-        signals.leave_closed_terminal(signal.SIGTERM, fds=(write_end,))  # only SIGHUP
-        assert not os.path.samestat(os.fstat(write_end), os.stat(os.devnull))
-    finally:
-        for fd in (primary, terminal, read_end, write_end):
-            os.close(fd)
+    stream = os.fdopen(terminal, "w", buffering=1)
+    output = command_line.Output(stream)
+    output.write("a row of the table\n")
+    os.close(primary)  # the terminal goes away: writing to it now fails with EIO
+    output.write("the next row\n")
+    output.write("and the next\n")  # not tried again, and no exception
+    assert output.failed == "Input/output error"
+    with contextlib.suppress(OSError):  # what the terminal never took
+        stream.close()
+    pipe_read, pipe_write = os.pipe()
+    with os.fdopen(pipe_write, "w") as stream:  # a pipe is not given up on
+        piped = command_line.Output(stream)
+        piped.write("still here")
+        piped.flush()
+        assert piped.failed is None
+    assert os.read(pipe_read, 10) == b"still here"
+    os.close(pipe_read)
 
 
 # A signal at any moment of start-up ----------------------------------------------------------

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import sine_gan
-from beyond_the_slides import safe_files, signals
+from beyond_the_slides import safe_files
 from beyond_the_slides import saved_generator as drawing
 
 
@@ -106,7 +106,6 @@ def test_an_interrupted_generate_writes_nothing(signum, word, model_file, tmp_pa
 
     monkeypatch.setattr(drawing, "GENERATE_CHUNK", 4)
     monkeypatch.setattr(drawing, "generate", interrupted_on_the_second_chunk)
-    monkeypatch.setattr(signals, "leave_closed_terminal", lambda signum: None)
     code, captured = run_generate([10, "--model", model_file, "--out", tmp_path / "o"],
                                   capsys)
     assert code == 128 + signum and captured.err.startswith(f"{word}: stopped")

@@ -11,7 +11,6 @@ from beyond_the_slides import safe_files, saved_run, signals
 @pytest.mark.parametrize("first, second", [(signal.SIGTERM, signal.SIGINT),
                                            (signal.SIGHUP, signal.SIGHUP)])
 def test_a_first_signal_is_recorded_and_a_second_one_raises(first, second, monkeypatch):
-    monkeypatch.setattr(signals, "leave_closed_terminal", lambda signum: None)
 
     def callers(signum, frame):
         pass
