@@ -334,8 +334,8 @@ def plot_evolution(snapshots, history, real,
     """Curve generate al migliorare dell'accuratezza -- the curves improving.
 
     Each panel says after how many epochs it was drawn (after 8 epochs is the
-    table's row 007) and the median R^2 then; the last panel shows real
-    sinusoids to compare with.
+    table's row 007; the history counts epochs trained before, if any) and
+    the median R^2 then; the last panel shows real sinusoids to compare with.
     """
     import matplotlib.pyplot as plt
 
@@ -344,8 +344,9 @@ def plot_evolution(snapshots, history, real,
     rows = math.ceil((len(shown) + 1) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(10, 2.7 * rows), sharex=True, sharey=True,
                              squeeze=False)
-    panels = [(f"dopo {e} epoc{'a' if e == 1 else 'he'}, R² {history[e - 1]['median_r2']:.3f}",
-               snapshots[e - 1]) for e in shown]
+    done = [history[e - 1]["epoch"] + 1 for e in shown]
+    panels = [(f"dopo {d} epoc{'a' if d == 1 else 'he'}, R² {history[e - 1]['median_r2']:.3f}",
+               snapshots[e - 1]) for e, d in zip(shown, done)]
     panels.append(("sinusoidi vere", real))
     # Room for every curve, even one that overshoots 1.
     top = max(1.1, 1.05 * max(float(np.max(np.abs(curves))) for _, curves in panels))

@@ -344,6 +344,13 @@ def claim_table(claim, results, seeds_run):
     return "\n".join(lines), word
 
 
+def verdicts(saved):
+    """(name, claim, verdict) for each claim of a saved results file's content."""
+    results = {(r["config"], r["seed"]): r for r in saved["results"]}
+    return [(name, CLAIMS[name], claim_table(name, results, saved["seeds"])[1])
+            for name in saved["claims"]]
+
+
 def report_markdown(results, claims, seeds_run, machine):
     parts = [f"Claims measured on seeds {', '.join(map(str, seeds_run))}; {machine}."]
     for claim in claims:

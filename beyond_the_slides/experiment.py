@@ -9,6 +9,7 @@ import contextlib
 import functools
 import io
 
+import sine_gan
 from beyond_the_slides.figures import plot_coverage, plot_frequencies, plot_history
 from beyond_the_slides.improved import (
     IMPROVEMENTS,
@@ -18,20 +19,20 @@ from beyond_the_slides.improved import (
 from beyond_the_slides.monitor import start_run
 from beyond_the_slides.score import EVAL_SIZE, describe_report, final_report
 from beyond_the_slides.wgan import build_critic, build_wgan_generator, run_wgan
-from sine_gan import EPOCHS, PRETRAIN_EPOCHS, build_discriminator, build_generator, run_slides
 
 DEFAULT_SEED = 1
-VARIANTS = {
-    "slides": (build_discriminator, build_generator),
-    "improved": (build_improved_discriminator, build_improved_generator),
-    "wgan": (build_critic, build_wgan_generator),
-}
+VARIANTS = ("slides", "improved", "wgan")
 
 
 def builders_for(config):
-    """The two builders of a variant, or of changes joined by '+' (for benchmarks)."""
+    """The two builders of a variant, or of changes joined by '+' (for benchmarks).
+
+    The deck's are looked up when called: in the notebook, its own cells' builders.
+    """
     if config in VARIANTS:
-        return VARIANTS[config]
+        return {"slides": (sine_gan.build_discriminator, sine_gan.build_generator),
+                "improved": (build_improved_discriminator, build_improved_generator),
+                "wgan": (build_critic, build_wgan_generator)}[config]
     changes = tuple(config.split("+"))
     unknown = set(changes) - set(IMPROVEMENTS)
     if unknown:
@@ -40,11 +41,12 @@ def builders_for(config):
             functools.partial(build_improved_generator, changes))
 
 
-def run_variant(config, monitor, pretrain_epochs=PRETRAIN_EPOCHS):
+def run_variant(config, monitor, pretrain_epochs=None):
     """The six steps for a variant (or a benchmark's `config`), under a monitor that
     `start_run()` made, seeding the run. Returns the run (see `run_slides()`)."""
     build_d, build_g = builders_for(config)
-    steps = run_wgan if config == "wgan" else run_slides
+    steps = run_wgan if config == "wgan" else sine_gan.run_slides
+    pretrain_epochs = sine_gan.PRETRAIN_EPOCHS if pretrain_epochs is None else pretrain_epochs
     return steps(monitor, monitor.epochs, pretrain_epochs, build_d, build_g)
 
 
@@ -70,7 +72,7 @@ def all_figures(run, monitor, rng):
     return figures, report
 
 
-def try_variant(config, seed=DEFAULT_SEED, epochs=EPOCHS):
+def try_variant(config, seed=DEFAULT_SEED, epochs=None):
     """Train a variant in memory, its tables unprinted; returns its figures by file name.
 
     The numbers are those of `python sine_gan.py --variant CONFIG --seed SEED
@@ -78,11 +80,12 @@ def try_variant(config, seed=DEFAULT_SEED, epochs=EPOCHS):
     """
     import matplotlib.pyplot as plt
 
+    epochs = sine_gan.EPOCHS if epochs is None else epochs
     with contextlib.redirect_stdout(io.StringIO()):
         monitor, rng = start_run(seed, epochs)
         run = run_variant(config, monitor)
         figures, report = all_figures(run, monitor, rng)
     plt.close(figures.pop("dataset.png"))
-    print(f"--variant {config}, seed {seed}, {epochs} epochs. Final score on "
+    print(f"The {config} variant, seed {seed}, {epochs} epochs. Final score on "
           + describe_report(report, EVAL_SIZE))
     return figures

@@ -10,9 +10,8 @@ import math
 
 import numpy as np
 
-from beyond_the_slides.safe_files import staged
+import sine_gan
 from beyond_the_slides.score import GOOD_R2, SHARE_KEY
-from sine_gan import X_COORDS
 
 
 def plot_history(history):
@@ -103,7 +102,7 @@ def plot_generated(curves):
     fig, axes = plt.subplots(rows, cols, figsize=(2.4 * cols, 1.9 * rows), sharex=True,
                              sharey=True, squeeze=False)
     for axis, curve in zip(axes.flat, curves):
-        axis.plot(X_COORDS, curve)
+        axis.plot(sine_gan.X_COORDS, curve)
     for axis in axes.flat:
         axis.set_ylim(-1.1, 1.1)
     fig.suptitle(f"Curve prodotte dal generatore ({min(len(curves), rows * cols)} "
@@ -112,7 +111,7 @@ def plot_generated(curves):
     return fig
 
 
-def save_evolution_gif(path, files, snapshots, history):
+def save_evolution_gif(path, snapshots, history):
     """The evolution as an animation, one frame per epoch.
 
     Only the curves and the title change between frames, so the axes are drawn
@@ -128,7 +127,7 @@ def save_evolution_gif(path, files, snapshots, history):
     fig = Figure(figsize=(5, 3.4), dpi=80)
     FigureCanvasAgg(fig)
     axis = fig.subplots(1, 1)
-    lines = [axis.plot(X_COORDS, c, linewidth=1.2, animated=True)[0] for c in snapshots[0]]
+    lines = [axis.plot(sine_gan.X_COORDS, c, linewidth=1.2, animated=True)[0] for c in snapshots[0]]
     title = axis.set_title(" ", animated=True)
     top = max(1.1, 1.05 * max(float(np.max(np.abs(curves))) for curves in snapshots))
     axis.set_ylim(-top, top)
@@ -150,7 +149,6 @@ def save_evolution_gif(path, files, snapshots, history):
         if palette is None:
             palette = image.quantize(colors=64, method=Image.Quantize.MEDIANCUT)
         frames.append(image.quantize(palette=palette, dither=Image.Dither.NONE))
-    with staged(path, files) as tmp:
-        frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:],
-                       duration=125, loop=0)
+    frames[0].save(path, format="GIF", save_all=True, append_images=frames[1:], duration=125,
+                   loop=0)
 

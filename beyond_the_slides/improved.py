@@ -12,14 +12,7 @@ import functools
 
 import numpy as np
 
-from sine_gan import (
-    DIS_DROPOUT,
-    SAMPLE_LEN,
-    TRAIN_LEN,
-    X_COORDS,
-    build_discriminator,
-    build_generator,
-)
+import sine_gan
 
 IMPROVEMENTS = ("conv_front", "minibatch_std", "smooth_output", "lowpass")
 IMPROVED = ("conv_front", "minibatch_std", "smooth_output")  # the improved variant's changes
@@ -90,18 +83,19 @@ def build_improved_discriminator(changes=IMPROVED):
     from keras.layers import Conv1D, Dropout, Flatten, Reshape
     from keras.models import Sequential
 
-    slides = build_discriminator()
+    slides = sine_gan.build_discriminator()
     front = []
     if "minibatch_std" in changes:
         front.append(minibatch_std_layer_class()())
     if "conv_front" in changes:
         front.append(Conv1D(16, 5, strides=2, padding="same", activation="relu"))
-        front.append(Dropout(DIS_DROPOUT))
+        front.append(Dropout(sine_gan.DIS_DROPOUT))
     if not front:
         return slides
     layers = [type(layer).from_config(layer.get_config()) for layer in slides.layers]
-    discriminator = Sequential([Input(shape=(TRAIN_LEN,)), Reshape((TRAIN_LEN, 1)), *front,
-                                Flatten(), *layers], name="discriminator")
+    discriminator = Sequential([Input(shape=(sine_gan.TRAIN_LEN,)),
+                                Reshape((sine_gan.TRAIN_LEN, 1)), *front, Flatten(), *layers],
+                               name="discriminator")
     discriminator.compile_from_config(slides.get_compile_config())
     return discriminator
 
@@ -120,14 +114,14 @@ def smoothing_matrix(kernel=SMOOTH_KERNEL, full_gain=False):
     """
     kernel = np.array(kernel, dtype="float64")
     half = len(kernel) // 2
-    matrix = np.zeros((SAMPLE_LEN, SAMPLE_LEN))
-    for j in range(SAMPLE_LEN):
+    matrix = np.zeros((sine_gan.SAMPLE_LEN, sine_gan.SAMPLE_LEN))
+    for j in range(sine_gan.SAMPLE_LEN):
         for offset, weight in enumerate(kernel, start=-half):
-            if 0 <= j + offset < SAMPLE_LEN:
+            if 0 <= j + offset < sine_gan.SAMPLE_LEN:
                 matrix[j + offset, j] = weight
     matrix /= matrix.sum(axis=0, keepdims=True)
     if full_gain:  # divide by the response at b = 2 of the symmetric kernel
-        step = X_COORDS[1] - X_COORDS[0]
+        step = sine_gan.X_COORDS[1] - sine_gan.X_COORDS[0]
         offsets = np.arange(len(kernel)) - half
         matrix /= np.sum(kernel * np.cos(offsets * 2.0 * step)) / kernel.sum()
     return matrix.astype("float32")
@@ -145,7 +139,7 @@ def lowpass_kernel(taps=LOWPASS_TAPS, cutoff=LOWPASS_CUTOFF):
     at 0.11 and b = 8 at under 0.01. Because of that scaling its weights sum
     to 1.25, so a slow curve that `tanh` squares off can overshoot 1.
     """
-    step = X_COORDS[1] - X_COORDS[0]
+    step = sine_gan.X_COORDS[1] - sine_gan.X_COORDS[0]
     k = np.arange(taps) - taps // 2
     window = 0.5 + 0.5 * np.cos(2 * np.pi * k / (taps - 1))
     return tuple(np.sinc(cutoff * step * k / np.pi) * window)
@@ -161,9 +155,9 @@ def build_improved_generator(changes=IMPROVED):
     """
     from keras.layers import Dense
 
-    generator = build_generator()
+    generator = sine_gan.build_generator()
     if {"smooth_output", "lowpass"} & set(changes):
-        smoothing = Dense(SAMPLE_LEN, use_bias=False, trainable=False, name="smoothing")
+        smoothing = Dense(sine_gan.SAMPLE_LEN, use_bias=False, trainable=False, name="smoothing")
         generator.add(smoothing)
         matrix = (smoothing_matrix(lowpass_kernel(), full_gain=True) if "lowpass" in changes
                   else smoothing_matrix())

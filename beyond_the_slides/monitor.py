@@ -15,10 +15,13 @@ import time
 
 import numpy as np
 
+import sine_gan
 from beyond_the_slides.score import SHARE_KEY, r2_summary, sine_fit
-from sine_gan import PROBE_SHOWN, SAMPLE_LEN, Y_MAX, Y_MIN
 
 PROBE_SIZE = 256  # generated curves scored after every epoch
+# Probe curves kept each epoch for the evolution figure and the GIF: the deck's
+# PROBE_SHOWN, which a notebook defines only after the training cell.
+SNAPSHOT_SIZE = 4
 HISTORY_FIELDS = ("epoch", "d_loss", "d_acc", "g_loss", "g_acc", "median_r2", SHARE_KEY, "seconds")
 
 
@@ -27,7 +30,9 @@ class TrainingMonitor:
 
     `probe` is fixed noise, scored after every epoch; `signals` is a list that
     a signal handler appends to (see `deferred_signals()`). The history's
-    `epoch` is the table's: 0 for the first epoch.
+    `epoch` is the table's, 0 for the first epoch, plus `first_epoch`: the
+    epochs the networks had trained before (in a notebook, a training cell
+    run again).
 
     The clock starts when the first step has ended: Keras compiles the train
     steps during that one, which takes longer than a whole epoch of steps.
@@ -43,6 +48,7 @@ class TrainingMonitor:
         self.epochs = epochs
         self.signals = signals
         self.history, self.snapshots = [], []
+        self.first_epoch = 0
         self.stopped = None  # why training stopped early, if it did
         self.start = None  # when the first step ended
         self.steps = 0  # steps done since then
@@ -78,10 +84,11 @@ class TrainingMonitor:
         """
         curves = generator.predict_on_batch(self.probe)
         elapsed = time.perf_counter() - self.start
-        row = {"epoch": e, **{name: float(value) for name, value in losses.items()},
+        row = {"epoch": self.first_epoch + e,
+               **{name: float(value) for name, value in losses.items()},
                **r2_summary(sine_fit(curves)["r2"]), "seconds": round(elapsed, 3)}
         self.history.append(row)
-        self.snapshots.append(curves[:PROBE_SHOWN])
+        self.snapshots.append(curves[:SNAPSHOT_SIZE])
         steps_per_epoch = (self.steps + 1) / (e + 1)
         steps_left = steps_per_epoch * (self.epochs - e - 1)
         left = elapsed / self.steps * steps_left if self.steps else 0.0
@@ -109,7 +116,8 @@ def scoring_rng(seed):
 
 def new_monitor(rng, epochs, signals=()):
     """A monitor for `epochs` epochs, whose probe is the next draw of `rng`."""
-    return TrainingMonitor(rng.uniform(Y_MIN, Y_MAX, (PROBE_SIZE, SAMPLE_LEN)), epochs, signals)
+    probe = rng.uniform(sine_gan.Y_MIN, sine_gan.Y_MAX, (PROBE_SIZE, sine_gan.SAMPLE_LEN))
+    return TrainingMonitor(probe, epochs, signals)
 
 
 def start_run(seed, epochs, signals=()):

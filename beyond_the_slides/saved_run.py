@@ -11,7 +11,13 @@ import numpy as np
 from beyond_the_slides.experiment import DEFAULT_SEED, all_figures, run_variant
 from beyond_the_slides.figures import save_evolution_gif
 from beyond_the_slides.monitor import HISTORY_FIELDS, start_run
-from beyond_the_slides.safe_files import first_sentences, save_figure, save_model, save_text
+from beyond_the_slides.safe_files import (
+    first_sentences,
+    save_figure,
+    save_model,
+    save_text,
+    staged,
+)
 from beyond_the_slides.score import EVAL_SIZE, describe_report
 from beyond_the_slides.signals import STOP_SIGNALS, deferred_signals, signal_behind
 from sine_gan import EPOCHS, PRETRAIN_EPOCHS
@@ -84,7 +90,8 @@ def write_run(out, files, run, monitor, rng, settings):
     for name, fig in figures.items():
         save_figure(fig, out / name, files)
     if history:
-        save_evolution_gif(out / "evolution.gif", files, monitor.snapshots, history)
+        with staged(out / "evolution.gif", files) as tmp:
+            save_evolution_gif(tmp, monitor.snapshots, history)
         save_text(history_csv(history), out / "history.csv", files)
     if monitor.diverged:
         return

@@ -11,7 +11,7 @@ import functools
 
 import numpy as np
 
-from sine_gan import TRAIN_SIZE, X_COORDS, generate
+import sine_gan
 
 FIT_FREQUENCIES = np.linspace(0.05, 4.0, 791)  # grid step 0.005
 GOOD_R2 = 0.9  # a curve with R^2 >= 0.9 counts as a sinusoid
@@ -33,7 +33,7 @@ def _fit_basis(x):
     return q.transpose(1, 0, 2).reshape(len(x), -1), r
 
 
-def sine_fit(curves, x=X_COORDS):
+def sine_fit(curves, x=None):
     """Best sinusoid `amplitude * sin(frequency * x + phase) + offset` through each curve.
 
     Vectorised over curves and frequencies: one matrix product projects every
@@ -41,6 +41,7 @@ def sine_fit(curves, x=X_COORDS):
     Returns a dict of arrays `r2`, `frequency`, `amplitude`, `phase` (in
     [0, 2 pi): a real curve's is the `phase` it was drawn with) and `offset`.
     """
+    x = sine_gan.X_COORDS if x is None else x
     y = np.atleast_2d(np.asarray(curves, dtype="float64"))
     if y.shape[1] != len(x):
         raise ValueError(f"curves have {y.shape[1]} points, x has {len(x)}")
@@ -120,8 +121,8 @@ def describe_report(report, count):
 
 def final_report(generator, X_TRAIN, rng):
     """Score `EVAL_SIZE` fresh curves against as many real ones; see `sine_report()`."""
-    fake = generate(generator, EVAL_SIZE, rng=rng)
-    real = X_TRAIN[rng.choice(TRAIN_SIZE, EVAL_SIZE, replace=False)]
+    fake = sine_gan.generate(generator, EVAL_SIZE, rng=rng)
+    real = X_TRAIN[rng.choice(sine_gan.TRAIN_SIZE, EVAL_SIZE, replace=False)]
     return sine_report(fake, real)
 
 

@@ -24,26 +24,8 @@ import functools
 
 from numpy.random import randint
 
+import sine_gan
 from beyond_the_slides.improved import build_improved_generator
-from sine_gan import (
-    BATCH,
-    BATCH_SIZE,
-    EPOCHS,
-    PRETRAIN_EPOCHS,
-    PROBE_SHOWN,
-    SAMPLE_LEN,
-    TRAIN_LEN,
-    TRAIN_SIZE,
-    Y_MAX,
-    Y_MIN,
-    build_discriminator,
-    generate,
-    make_dataset,
-    make_noise,
-    plot_dataset,
-    plot_evolution,
-    plot_sample,
-)
 
 # As keras-io's wgan_gp.py (Gulrajani et al., 2017).
 WGAN_CRITIC_STEPS = 5  # critic updates per generator update
@@ -58,11 +40,12 @@ def build_critic():
     from keras.layers import Dropout
     from keras.models import Sequential
 
-    kept = [layer for layer in build_discriminator().layers if not isinstance(layer, Dropout)]
+    kept = [layer for layer in sine_gan.build_discriminator().layers
+            if not isinstance(layer, Dropout)]
     configs = [layer.get_config() for layer in kept]
     configs[-1]["activation"] = "linear"  # a score, not a probability
     layers = [type(layer).from_config(config) for layer, config in zip(kept, configs)]
-    return Sequential([Input(shape=(TRAIN_LEN,)), *layers], name="critic")
+    return Sequential([Input(shape=(sine_gan.TRAIN_LEN,)), *layers], name="critic")
 
 
 def build_wgan_generator():
@@ -122,7 +105,8 @@ def wgan_model_class():
             self.generator_optimizer.build(self.generator.trainable_variables)
 
         def fresh_noise(self, count):
-            return keras.random.uniform((count, SAMPLE_LEN), Y_MIN, Y_MAX, seed=self.seeds)
+            return keras.random.uniform((count, sine_gan.SAMPLE_LEN), sine_gan.Y_MIN,
+                                        sine_gan.Y_MAX, seed=self.seeds)
 
         def critic_step(self, real, fake):
             alpha = keras.random.uniform((tf.shape(real)[0], 1), seed=self.seeds)
@@ -164,7 +148,7 @@ def build_wgan(generator, critic):
     return wgan
 
 
-def pretrain_critic(wgan, X_TRAIN, NOISE, epochs=PRETRAIN_EPOCHS):
+def pretrain_critic(wgan, X_TRAIN, NOISE, epochs):
     """The critic's first lesson, as the slides' pretraining: sinusoids against `NOISE` rows.
 
     One update per epoch on 64 of each, and a table of the critic's estimate
@@ -173,7 +157,7 @@ def pretrain_critic(wgan, X_TRAIN, NOISE, epochs=PRETRAIN_EPOCHS):
     distances = []
     print(" epoca | stima di Wasserstein ")
     for i in range(epochs):
-        n = randint(0, TRAIN_SIZE, size=BATCH_SIZE // 2)
+        n = randint(0, sine_gan.TRAIN_SIZE, size=sine_gan.BATCH_SIZE // 2)
         losses = wgan.train_on_batch(X_TRAIN[n], NOISE[n], return_dict=True)
         distances.append(losses["distance"])
         print(f"    {i:3} | {losses['distance']:20.5f}")
@@ -202,7 +186,7 @@ def train_wgan(wgan, X_TRAIN, epochs, monitor):
     print(" epoca | stima di Wasserstein " + monitor.HEADER)
     for e in range(epochs):
         for k in range(WGAN_STEPS_PER_EPOCH):
-            n = randint(0, TRAIN_SIZE, size=WGAN_CRITIC_STEPS * BATCH // 2)
+            n = randint(0, sine_gan.TRAIN_SIZE, size=WGAN_CRITIC_STEPS * sine_gan.BATCH // 2)
             losses = wgan.train_on_batch(X_TRAIN[n], return_dict=True)
             if monitor.should_stop(e, k, losses["c_loss"], losses["g_loss"]):
                 return
@@ -210,8 +194,8 @@ def train_wgan(wgan, X_TRAIN, epochs, monitor):
         print(f"    {e:03n} | {losses['distance']:20.5f}" + scores, flush=True)
 
 
-def run_wgan(monitor, epochs=EPOCHS, pretrain_epochs=PRETRAIN_EPOCHS,
-             build_critic=build_critic, build_generator=build_wgan_generator):
+def run_wgan(monitor, epochs, pretrain_epochs, build_critic=build_critic,
+             build_generator=build_wgan_generator):
     """The deck's six steps (`run_slides()`), with a critic in place of the discriminator.
 
     Steps 1 and 6 are the slides' own functions. What differs: the critic
@@ -220,18 +204,18 @@ def run_wgan(monitor, epochs=EPOCHS, pretrain_epochs=PRETRAIN_EPOCHS,
     is `train_wgan()`. Returns what `run_slides()` returns, the critic in
     the discriminator's place.
     """
-    X_TRAIN = make_dataset()
-    figures = {"dataset.png": plot_dataset(X_TRAIN)}
+    X_TRAIN = sine_gan.make_dataset()
+    figures = {"dataset.png": sine_gan.plot_dataset(X_TRAIN)}
     critic = build_critic()
-    NOISE = make_noise()
+    NOISE = sine_gan.make_noise()
     generator = build_generator()
     wgan = build_wgan(generator, critic)
     distances = pretrain_critic(wgan, X_TRAIN, NOISE, pretrain_epochs)
     figures["pretraining.png"] = plot_critic_pretraining(distances)
     train_wgan(wgan, X_TRAIN, epochs, monitor)
-    figures["sample.png"] = plot_sample(generate(generator)[0])
-    figures["evolution.png"] = plot_evolution(
-        monitor.snapshots, monitor.history, X_TRAIN[:PROBE_SHOWN],
+    figures["sample.png"] = sine_gan.plot_sample(sine_gan.generate(generator)[0])
+    figures["evolution.png"] = sine_gan.plot_evolution(
+        monitor.snapshots, monitor.history, X_TRAIN[:sine_gan.PROBE_SHOWN],
         title="Curve generate al diminuire della distanza di Wasserstein")
     return {"generator": generator, "discriminator": critic, "X_TRAIN": X_TRAIN,
             "accuracies": distances, "figures": figures}

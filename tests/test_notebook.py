@@ -30,10 +30,36 @@ def load_maker():
 
 def test_the_committed_notebook_is_what_the_sources_make_byte_for_byte():
     maker = load_maker()
-    made = maker.build((ROOT / "sine_gan.py").read_text(encoding="utf-8"), maker.read_sources())
-    assert NOTEBOOK.read_text(encoding="utf-8") == made, (
+    assert NOTEBOOK.read_text(encoding="utf-8") == maker.made(), (
         "sine_gan.ipynb is out of date: run python tools/make_notebook.py")
     assert maker.main(["--check"]) == 0
+
+
+def test_the_notebook_is_small_and_links_nowhere_it_cannot_reach_alone():
+    assert NOTEBOOK.stat().st_size <= 100_000
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    targets = re.findall(r"\]\(([^)]+)\)", markdown) + re.findall(r'src="([^"]+)"', markdown)
+    assert targets and all(t.startswith("https://") for t in targets), targets
+    carried = next(c.source for c in notebook.cells if "carried" in c.metadata.get("tags", []))
+    for unused in ("command_line", "safe_files", "signals", "saved_run", "saved_generator"):
+        assert f"beyond_the_slides/{unused}.py" not in carried
+    # the deck's claims, with their verdicts, inline
+    assert markdown.count("| *") >= 7 and "holds" in markdown
+
+
+def test_the_maker_follows_the_deck_and_refuses_a_slide_out_of_order():
+    maker = load_maker()
+    deck = (ROOT / "sine_gan.py").read_text(encoding="utf-8")
+    titles = [title for title, _, _ in maker.deck_slides(deck)]
+    assert [t for t in titles if t in CODE_SLIDES] == CODE_SLIDES
+    assert titles[0] == titles[-1] == "Passi necessari"  # the plan, and run_slides()
+    source = (ROOT / "tools" / "notebook.py").read_text(encoding="utf-8")
+    swapped = source.replace("# %% deck: Generazione del dataset", "# %% deck: X").replace(
+        "# %% deck: Visualizziamo il dataset", "# %% deck: Generazione del dataset").replace(
+        "# %% deck: X", "# %% deck: Visualizziamo il dataset")
+    with pytest.raises(SystemExit, match="where the deck's next slide is 'Generazione"):
+        maker.build(swapped, deck, maker.read_sources(), "")
 
 
 def test_the_first_screen_speaks_to_the_learner_and_the_slides_titles_follow_in_order():
@@ -52,16 +78,20 @@ def test_the_first_screen_speaks_to_the_learner_and_the_slides_titles_follow_in_
                 if line.startswith("#")]
     slides = [h for h in headings if h in CODE_SLIDES]
     assert slides == CODE_SLIDES  # every code slide's title, in the deck's order
-    assert "def run_slides" not in "".join(cell.source for cell in code[3:])
+    # The steps are cells of their own; run_slides(), which the variants build on, comes after.
+    where = [i for i, cell in enumerate(code) if "def run_slides" in cell.source]
+    steps = [i for i, cell in enumerate(code) if re.match(r"# [1-6]\. ", cell.source)]
+    assert len(where) == 1 and len(steps) == 6 and where[0] > max(steps)
 
 
 def test_a_changed_deck_or_module_makes_a_changed_notebook():
     maker = load_maker()
+    cells = (ROOT / "tools" / "notebook.py").read_text(encoding="utf-8")
     source, sources = (ROOT / "sine_gan.py").read_text(encoding="utf-8"), maker.read_sources()
     changed = source.replace("DIS_DROPOUT = 0.4", "DIS_DROPOUT = 0.3")
-    assert changed != source and "DIS_DROPOUT = 0.3" in maker.build(changed, sources)
+    assert changed != source and "DIS_DROPOUT = 0.3" in maker.build(cells, changed, sources, "")
     sources["beyond_the_slides/score.py"] += "\n# changed\n"
-    assert "# changed" in maker.build(source, sources)
+    assert "# changed" in maker.build(cells, source, sources, "")
 
 
 def slide_columns(text):
@@ -146,11 +176,12 @@ def test_the_notebook_runs_alone_in_a_fresh_kernel_with_the_scripts_numbers(tmp_
         for index, cell in enumerate(notebook.cells):
             client.execute_cell(cell, index)
         first = stdout_of(notebook.cells[training])
-        # Run the training cell again: it says so, and the history is this run's alone.
+        # Run the training cell again: it says so, and the history counts on from 3.
         client.execute_cell(notebook.cells[training], training)
         again = stdout_of(notebook.cells[training])
         probe = nbformat.v4.new_code_cell(
-            "print([row['epoch'] for row in monitor.history], trained, report['median_r2'])")
+            "print([row['epoch'] for row in monitor.history], generator.epochs_trained, "
+            "report['median_r2'])")
         notebook.cells.append(probe)
         client.execute_cell(probe, len(notebook.cells) - 1)
 
@@ -162,12 +193,13 @@ def test_the_notebook_runs_alone_in_a_fresh_kernel_with_the_scripts_numbers(tmp_
     script = capsys.readouterr().out
     assert slide_columns(text.replace(again, first)) == slide_columns(script)
     assert len(slide_columns(script)) == 7
-    assert "These networks have trained 3 epochs already" in again
+    assert first.startswith("New networks: the generator has never trained.")
+    assert again.startswith("This generator has trained 3 epochs already")
     assert slide_columns(again)[0][0] == "000"
     metrics = json.loads((tmp_path / "script" / "metrics.json").read_text())
-    assert stdout_of(probe).split() == ["[0,", "1,", "2]", "3",  # the same final score
+    assert stdout_of(probe).split() == ["[3,", "4,", "5]", "6",  # the score of the first run
                                         repr(metrics["report"]["median_r2"])]
-    assert "--variant wgan, seed 1, 3 epochs. Final score on 1,000 curves" in text
+    assert "The wgan variant, seed 1, 3 epochs. Final score on 1,000 curves" in text
 
     def images(cell_text):
         cell = next(c for c in notebook.cells if c.cell_type == "code" and cell_text in c.source
@@ -181,3 +213,33 @@ def test_the_notebook_runs_alone_in_a_fresh_kernel_with_the_scripts_numbers(tmp_
         assert images(made_by) == 1, made_by  # each figure once, under the code that made it
     assert images("try_variant(") == 6  # all but the dataset, the same for every variant
     assert sorted(p.name for p in folder.iterdir()) == ["sine_gan.ipynb"]  # no file written
+
+
+@pytest.mark.slow
+def test_an_edited_deck_cell_is_the_deck_that_everything_uses(tmp_path):
+    """One deck in the kernel: the learner's cells. The generator's cell edited to 32 hidden
+    units, a run from top to bottom trains it, and the variants build on it too."""
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    for cell in notebook.cells:
+        if "carried" in cell.metadata.get("tags", []):
+            continue
+        cell.source = (cell.source.replace("PRETRAIN_EPOCHS = 32 ", "PRETRAIN_EPOCHS = 2 ")
+                       .replace("EPOCHS = 64 ", "EPOCHS = 1 ")
+                       .replace('Dense(256, activation="relu")', 'Dense(32, activation="relu")')
+                       .replace('VARIANT = "wgan"', 'VARIANT = "improved"'))
+    notebook.cells.append(nbformat.v4.new_code_cell(
+        "import sys\nfrom beyond_the_slides.experiment import builders_for\n"
+        "print(sys.modules['sine_gan'].build_generator().count_params(), "
+        "generator.count_params(), builders_for('improved')[1]().count_params())"))
+    folder = alone(tmp_path)
+    NotebookClient(notebook, km=kernel(tmp_path), timeout=600,
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    # 64*32+32 + 32*64+64 hidden and output weights, and the first layer's 64*64+64; the
+    # improved generator adds its frozen 64x64 filter.
+    assert stdout_of(notebook.cells[-1]).split() == ["8352", "8352", str(8352 + 64 * 64)]
+    assert "The improved variant, seed 1, 1 epochs" in "".join(
+        stdout_of(c) for c in notebook.cells if c.cell_type == "code")

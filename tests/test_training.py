@@ -149,3 +149,23 @@ def test_float32_inputs_train_exactly_like_the_slides_float64():
     assert logs64 == logs32
     for a, b in zip(w64, w32):
         np.testing.assert_array_equal(a, b)
+
+
+def test_the_tables_show_each_steps_value_not_a_running_mean(seeded, capsys):
+    """The slides' tables print what one batch scored: an accuracy on 128 curves is a
+    multiple of 1/128, on 64 a multiple of 1/64. Keras 3.12 (the last for Python 3.10)
+    prints running means instead, which are not."""
+    X_TRAIN = sine_gan.make_dataset()
+    d = sine_gan.build_discriminator()
+    NOISE = sine_gan.make_noise()
+    accuracies = [float(a) for a in sine_gan.pretrain_discriminator(d, X_TRAIN, NOISE, 12)]
+    assert len({round(a, 6) for a in accuracies}) > 1
+    for acc in accuracies:
+        assert abs(acc * 128 - round(acc * 128)) < 1e-4, accuracies
+    g = sine_gan.build_generator()
+    gan = sine_gan.build_gan(g, d)
+    monitor = monitor_for(2)
+    sine_gan.train_gan(g, d, gan, X_TRAIN, NOISE, 2, monitor)
+    for row in monitor.history:
+        assert abs(row["d_acc"] * 128 - round(row["d_acc"] * 128)) < 1e-4
+        assert abs(row["g_acc"] * 64 - round(row["g_acc"] * 64)) < 1e-4
