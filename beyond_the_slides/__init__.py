@@ -5,13 +5,15 @@
 - `figures`: the figures beyond the slides, and the evolution GIF.
 - `improved`: `--variant improved`, the slides' networks with three fixes.
 - `wgan`: `--variant wgan`, the slides' networks as a Wasserstein GAN.
+- `experiment`: one run of a variant in memory (the notebook and benchmarks use it).
 - `signals`: Ctrl-C, SIGTERM and SIGHUP, and what each does to a run.
-- `safe_files`: writing a run's files without losing or half-writing any.
-- `runs`: one training run of a variant, and the files it writes.
+- `safe_files`: a run's files, all or none, and never a file of the user's.
+- `saved_run`: a training run's files.
 - `saved_generator`: `--generate N --model PATH`, curves from a saved generator.
 - `command_line`: `python sine_gan.py`, its options, messages and exit codes.
 
-Imports run one way: the deck imports none of these; `score`, `improved` and
-the rest import the deck; `runs` imports them; `command_line` imports `runs`
-and `saved_generator`. Nothing here imports the command line.
+Imports run one way: the deck imports none of these; they import the deck
+(`import sine_gan`, its names looked up when they run); `experiment` imports
+the variants; `saved_run` imports `experiment`; `command_line` imports
+`saved_run` and `saved_generator`. Nothing here imports the command line.
 """

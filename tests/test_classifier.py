@@ -1,6 +1,7 @@
 """The classifier two-sample test (benchmarks/classifier.py), on made-up curves."""
 
 import numpy as np
+import pytest
 
 import sine_gan
 from benchmarks import classifier
@@ -33,12 +34,14 @@ def test_the_family_keeps_frequency_and_phase_and_drops_amplitude_and_offset():
     np.testing.assert_allclose(family[0], np.sin(1.2 * X + 2.0), atol=0.02)
 
 
+@pytest.mark.slow  # trains the classifier: seconds each
 def test_real_against_real_is_a_coin_toss():
     result = classifier.two_sample_accuracies(classifier.real_curves, 1, **SMALL)
     assert abs(result["c2st_curves"] - 0.5) < 0.06
     assert abs(result["c2st_family"] - 0.5) < 0.06
 
 
+@pytest.mark.slow  # trains the classifier: seconds each
 def test_real_against_noise_is_told_apart_always():
     def noise(count, rng):
         return rng.uniform(-1, 1, (count, sine_gan.TRAIN_LEN))
@@ -47,6 +50,7 @@ def test_real_against_noise_is_told_apart_always():
     assert result["c2st_curves"] > 0.98
 
 
+@pytest.mark.slow  # trains the classifier: seconds each
 def test_half_the_phase_range_is_seen_on_the_family():
     # The best possible accuracy is 0.75: real curves in the missing half are
     # always told, the rest are a 2-to-1 bet.
@@ -54,12 +58,14 @@ def test_half_the_phase_range_is_seen_on_the_family():
     assert result["c2st_family"] > 0.65
 
 
+@pytest.mark.slow  # trains the classifier: seconds each
 def test_the_same_seed_gives_the_same_accuracies():
     first = classifier.two_sample_accuracies(half_the_phases, 4, repeats=1, count=300)
     again = classifier.two_sample_accuracies(half_the_phases, 4, repeats=1, count=300)
     assert first == again and set(first) == {"c2st_curves", "c2st_family"}
 
 
+@pytest.mark.slow  # trains the classifier: seconds each
 def test_any_seed_of_the_command_line_works():
     result = classifier.two_sample_accuracies(classifier.real_curves, 2**32 - 1, repeats=1,
                                               count=200)

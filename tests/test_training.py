@@ -169,3 +169,9 @@ def test_the_tables_show_each_steps_value_not_a_running_mean(seeded, capsys):
     for row in monitor.history:
         assert abs(row["d_acc"] * 128 - round(row["d_acc"] * 128)) < 1e-4
         assert abs(row["g_acc"] * 64 - round(row["g_acc"] * 64)) < 1e-4
+
+
+def test_the_monitor_keeps_as_many_curves_as_the_evolution_figure_shows():
+    from beyond_the_slides.monitor import SNAPSHOT_SIZE
+
+    assert SNAPSHOT_SIZE == sine_gan.PROBE_SHOWN

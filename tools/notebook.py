@@ -10,8 +10,9 @@
 # title, with the table or figure that the slide shows.
 #
 # **How to run it:** *Run all* (or Shift+Enter, cell after cell), from the top.
-# Training takes about 70 CPU-seconds: on a free Colab machine or a laptop with
-# two cores, about a minute. It needs no other file, and writes none.
+# The whole notebook takes about 170 CPU-seconds (measured on a 2-core machine:
+# 2 min 16 s), of which the slides' training takes about 50 and the variant
+# cell about 70. It needs no other file, and writes none.
 #
 # *Language:* the slides' titles, the names in the code, and the tables and
 # figures are in Italian, as in the slides; the explanations, and the lines
@@ -256,7 +257,7 @@ figures["coverage.png"] = plot_coverage(*fits)
 # the deck's cells above, through `run_slides()`: edit a deck cell (the
 # generator's hidden units, say), run it, and the variants use your edit too.
 #
-# The cell below trains one in memory (about 40 CPU-seconds for 64 epochs;
+# The cell below trains one in memory (about 70 CPU-seconds for 64 epochs;
 # fewer epochs are quicker), prints its score and shows its figures under
 # headings. It writes no file. The Wasserstein variant's critic gives an
 # *estimate* of the distance between real and generated curves, from one
