@@ -5,22 +5,29 @@ keeps everything else the slides': the data, the noise, the loop, 64 epochs.
 Every (configuration, seed) is a run in a fresh process, as in
 `benchmarks/seeds.py`, whose machinery runs them. A run of the configuration
 `slides` is the default run of `python sine_gan.py --seed N`, number for
-number. A claim's table gives min / median / max over the seeds and how many
-seeds show the effect the claim predicts; its verdict follows from those
-counts by one rule (see `verdict()`).
+number. The protocol (what each claim compares, on which measure, in which
+direction, and the smallest difference that matters) is fixed in
+`benchmarks/deck_claims.py`. Each effect's verdict comes from the paired
+differences over the seeds, their median and a 95% interval (see
+`sign_interval()` and `reading()`).
 
-Run: python benchmarks/claims.py                       # all seven claims, seeds 1-10
-     python benchmarks/claims.py --claim dropout --seeds 11 12
-     python benchmarks/claims.py --list                # the claims' names
+Run: python benchmarks/claims.py --seeds 11 12 ... 30 --save benchmarks/results/claims
+     python benchmarks/claims.py --claim dropout --seeds 11 12   # a look, nothing written
+     python benchmarks/claims.py --results benchmarks/results/claims.json   # the tables again
+     python benchmarks/claims.py --list                          # the claims' names
+With --save, every finished run is kept in SAVE.json as it ends, and a run of
+the same command later goes on from there. Nothing is written without --save
+(and --figures for the figures).
 """
 
 import time
 
-PROCESS_START = time.perf_counter()  # a run's time includes importing TensorFlow
+PROCESS_START = time.perf_counter()
 
 import argparse  # noqa: E402
 import contextlib  # noqa: E402
 import json  # noqa: E402
+import math  # noqa: E402
 import os  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
@@ -33,17 +40,22 @@ import numpy as np  # noqa: E402
 
 import benchmarks.seeds as seeds  # noqa: E402
 import sine_gan  # noqa: E402
+from benchmarks.classifier import real_curves  # noqa: E402
 from benchmarks.deck_claims import (  # noqa: E402
     CLAIMS,
+    CONFIRMATORY_SEEDS,
+    EARLY_EPOCHS,
     NEVER,
     PRETRAIN_CHECKS,
     PRETRAINING_ONLY,
     TITLES,
 )
+from beyond_the_slides.experiment import builders_for  # noqa: E402
 from beyond_the_slides.improved import build_improved_generator  # noqa: E402
 from beyond_the_slides.score import final_report, r2_summary, sine_fit  # noqa: E402
 
 HELD_OUT = 1000  # fresh real and fresh noise curves for held-out accuracy and distances
+DESCRIPTION = "The deck's claims, put to the test: each one measured over seeds, with a verdict."
 
 
 # Configurations ------------------------------------------------------------------------------
@@ -98,12 +110,12 @@ CONFIGS = {
     "pretrain=128": (sine_gan.build_discriminator, sine_gan.build_generator, 128),
     "dropout=0": (discriminator_with_dropout(0.0), sine_gan.build_generator,
                   sine_gan.PRETRAIN_EPOCHS),
-    "hidden=64": (sine_gan.build_discriminator, generator_with_hidden(64),
-                  sine_gan.PRETRAIN_EPOCHS),
-    "hidden=1024": (sine_gan.build_discriminator, generator_with_hidden(1024),
-                    sine_gan.PRETRAIN_EPOCHS),
-    "hidden=512+512": (sine_gan.build_discriminator, generator_with_hidden(512, 512),
+    **{f"hidden={n}": (sine_gan.build_discriminator, generator_with_hidden(n),
+                       sine_gan.PRETRAIN_EPOCHS) for n in (64, 128, 512, 1024)},
+    "hidden=256+256": (sine_gan.build_discriminator, generator_with_hidden(256, 256),
                        sine_gan.PRETRAIN_EPOCHS),
+    "conv_front": (builders_for("conv_front")[0], sine_gan.build_generator,
+                   sine_gan.PRETRAIN_EPOCHS),
     "smoothing": (sine_gan.build_discriminator,
                   lambda: build_improved_generator(("smooth_output",)), sine_gan.PRETRAIN_EPOCHS),
 }
@@ -122,30 +134,56 @@ def nearest_distances(curves, X_TRAIN):
     return rms, nearest
 
 
-def copy_ratio(generated, X_TRAIN, fresh_real):
-    """Median distance of generated curves to the training set, over that of fresh real curves.
+def fitted(curves):
+    """Each curve's fitted (frequency, phase), scaled by the dataset's ranges, and its jitter:
+    what is left once its best sinusoid is taken away."""
+    fit = sine_fit(curves)
+    best = (fit["amplitude"][:, None] * np.sin(fit["frequency"][:, None] * sine_gan.X_COORDS
+                                               + fit["phase"][:, None]) + fit["offset"][:, None])
+    points = np.stack([fit["frequency"] / 1.5, fit["phase"] / (np.pi - 1.0)], axis=1)
+    return points, np.asarray(curves, dtype="float64") - best
 
-    Fresh real curves, drawn by the dataset's law, are new curves: a
-    generator that draws new curves scores 1 or more (more if its curves are
-    off the family, trembling ones say); one that copies training curves
-    scores near 0. Below `COPY_RATIO` it counts as copying.
+
+def memorisation_ratio(generated, X_TRAIN, fresh_real):
+    """How much nearer the training set the generated curves are than new curves are.
+
+    Every curve becomes a point, its fitted frequency and phase; the measure is
+    the median distance from a generated curve's point to the nearest training
+    curve's, over the same for new real curves given the generated curves' own
+    jitter (so that the jitter, which blurs the fit, is the same on both sides).
+    New curves score about 1; copies of training curves, whatever their jitter,
+    score lower, since their points sit on training points.
     """
-    return float(np.median(nearest_distances(generated, X_TRAIN)[0])
-                 / np.median(nearest_distances(fresh_real, X_TRAIN)[0]))
+    train, _ = fitted(X_TRAIN)
+    points, jitter = fitted(generated)
+    fresh, _ = fitted(np.asarray(fresh_real[:len(points)], dtype="float64") + jitter)
+
+    def nearest(p):
+        return np.sqrt(((p[:, None, :] - train[None, :, :]) ** 2).sum(-1).min(1))
+
+    return float(np.median(nearest(points)) / np.median(nearest(fresh)))
 
 
-def real_curves(count, rng):
-    """Fresh curves drawn by the dataset's law, from `rng` (not the slides' generator)."""
-    scale = rng.uniform(0.5, 2.0, (count, 1))
-    phase = rng.uniform(1.0, np.pi, (count, 1))
-    return np.sin(scale * sine_gan.X_COORDS + phase).astype("float32")
+def overfit_gap(predict, X_TRAIN, rng):
+    """How much more real a discriminator finds its training curves than new ones, and the
+    noise floor of that gap: (mean on the training set - mean on as many fresh real curves,
+    the same between two fresh sets)."""
+    fresh, other = real_curves(len(X_TRAIN), rng), real_curves(len(X_TRAIN), rng)
+    on_fresh = float(np.mean(predict(fresh)))
+    return (float(np.mean(predict(X_TRAIN))) - on_fresh,
+            on_fresh - float(np.mean(predict(other))))
+
+
+def cpu_seconds():
+    """User and system CPU-seconds of this process so far."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def first_epoch_reaching(r2_by_epoch, level=0.9):
-    """How many epochs of training until the median R² reaches `level`; `NEVER` if it never does.
-
-    (The table's epoch 017 is 18 epochs of training.)
-    """
+    """How many epochs of training until the median R² reaches `level`; `NEVER` if it never does."""
     return next((e for e, r2 in enumerate(r2_by_epoch, start=1) if r2 >= level), NEVER)
 
 
@@ -161,47 +199,30 @@ def gan_run(config, seed, epochs):
     from beyond_the_slides.monitor import start_run
 
     build_d, build_g, pretrain_epochs = CONFIGS[config]
-    banks = []
-    make_noise = sine_gan.make_noise
-
-    def kept_noise():  # the run's NOISE bank, kept to measure the generator on its rows
-        banks.append(make_noise())
-        return banks[-1]
-
     start = time.perf_counter()
     monitor, rng = start_run(seed, epochs)
-    sine_gan.make_noise = kept_noise
-    try:
-        run = sine_gan.run_slides(monitor, epochs, pretrain_epochs, build_d, build_g)
-    finally:
-        sine_gan.make_noise = make_noise
+    run = sine_gan.run_slides(monitor, epochs, pretrain_epochs, build_d, build_g)
     plt.close("all")
     report, _ = final_report(run["generator"], run["X_TRAIN"], rng)
     report["seconds"] = time.perf_counter() - start
-    report["seconds_with_start_up"] = time.perf_counter() - PROCESS_START
+    report["cpu_seconds"] = cpu_seconds()  # the whole process: TensorFlow's import included
     # Measured after the run's own scoring, from a generator of their own.
     measure = np.random.default_rng([seed, 7])
-    generator, X_TRAIN, NOISE = run["generator"], run["X_TRAIN"], banks[0]
+    generator, X_TRAIN = run["generator"], run["X_TRAIN"]
     fresh = sine_gan.generate(generator, HELD_OUT, rng=measure)
-    rows = generator.predict_on_batch(NOISE[measure.choice(len(NOISE), HELD_OUT, replace=False)])
-    real = real_curves(HELD_OUT, measure)
     discriminator = run["discriminator"]
-    on_training = discriminator.predict_on_batch(X_TRAIN[measure.choice(len(X_TRAIN), HELD_OUT,
-                                                                        replace=False)])
-    on_fresh_real = discriminator.predict_on_batch(real)
+    gap, floor = overfit_gap(lambda c: discriminator.predict_on_batch(c)[:, 0], X_TRAIN,
+                             measure)
     distances, nearest = nearest_distances(fresh[:4], X_TRAIN)
     r2_by_epoch = [row["median_r2"] for row in monitor.history]
     report.update({
         "r2_by_epoch": r2_by_epoch,
+        "r2_early": float(np.mean(r2_by_epoch[:EARLY_EPOCHS])),
         "first_epoch_r2_0.9": first_epoch_reaching(r2_by_epoch),
         "pretrain_accuracy": [float(a) for a in run["accuracies"]],
-        "copy_ratio_fresh": copy_ratio(fresh, X_TRAIN, real),
-        "copy_ratio_noise_rows": copy_ratio(rows, X_TRAIN, real),
-        "median_r2_noise_rows": r2_summary(sine_fit(rows)["r2"])["median_r2"],
+        "memorisation_ratio": memorisation_ratio(fresh, X_TRAIN, real_curves(HELD_OUT, measure)),
         "median_r2_fresh": r2_summary(sine_fit(fresh)["r2"])["median_r2"],
-        # How much more real the discriminator finds the curves it trained on than new
-        # real ones: what overfitting would show.
-        "d_overfit_gap": float(np.mean(on_training) - np.mean(on_fresh_real)),
+        "d_overfit_gap": gap, "d_noise_floor": floor,
         "examples": {"generated": fresh[:4].tolist(), "nearest": X_TRAIN[nearest].tolist(),
                      "distance": distances.tolist()},
     })
@@ -228,7 +249,7 @@ def pretraining_run(seed):
         guess = discriminator.predict_on_batch(held_out)[:, 0] >= 0.5
         held[str(epochs)] = float(np.mean(guess == labels))
     return {"pretrain_accuracy": [float(a) for a in batch], "held_out_accuracy": held,
-            "seconds": time.perf_counter() - start}
+            "seconds": time.perf_counter() - start, "cpu_seconds": cpu_seconds()}
 
 
 def worker(config, seed, epochs, out):
@@ -245,101 +266,135 @@ def describe(report):
     if "held_out_accuracy" in report:
         return "held-out accuracy " + ", ".join(
             f"{e}: {a:.3f}" for e, a in report["held_out_accuracy"].items())
-    return (f"R² {report['median_r2']:.4f}, first >= 0.9 at epoch "
-            f"{report['first_epoch_r2_0.9']}, roughness {report['roughness_ratio']:.1f}x, "
-            f"W1 {report['frequency_w1']:.3f}, copy ratio {report['copy_ratio_fresh']:.2f}, "
-            f"{report['seconds']:.0f} s")
+    return (f"R² {report['median_r2']:.4f}, early {report['r2_early']:.3f}, roughness "
+            f"{report['roughness_ratio']:.1f}x, W1 {report['frequency_w1']:.3f}, memorisation "
+            f"{report['memorisation_ratio']:.2f}, gap {report['d_overfit_gap']:+.4f}, "
+            f"{report['cpu_seconds']:.0f} CPU-s")
 
+
+# Verdicts ------------------------------------------------------------------------------------
 
 def value(report, key):
     """A measure of one run's report; `held_out_accuracy.N` reaches into its dict."""
     if key.startswith("held_out_accuracy."):
         return report["held_out_accuracy"][key.split(".", 1)[1]]
-    if key == "r2_after_8":  # where the table's row 007 stands
-        return report["r2_by_epoch"][7]
     return report[key]
 
 
 def configs_of(claim):
     """The configurations a claim runs."""
-    rows = CLAIMS[claim]["rows"]
-    return list(dict.fromkeys(config for config, _ in rows))
+    return list(dict.fromkeys(config for config, _ in CLAIMS[claim]["rows"]))
 
 
-def effect_counts(results, effect, seeds_run):
-    """How many seeds show an effect, out of the seeds with both runs."""
-    _, a, b, key, direction = effect
-    shown = total = 0
+def paired_differences(results, effect, seeds_run):
+    """a - b, seed by seed, for the seeds where both were measured. `b` is a configuration,
+    a number, or another measure of a's own run (claim 2: two points of one pretraining)."""
+    a, b, key = effect["a"], effect["b"], effect["key"]
+    diffs = []
     for seed in seeds_run:
         if (a, seed) not in results:
             continue
-        if isinstance(b, str) and b.startswith("held_out_accuracy."):
-            # Within one pretraining run: the later check against the earlier one.
-            left, right = value(results[a, seed], key), value(results[a, seed], b)
-        elif isinstance(b, str):
-            if (b, seed) not in results:
-                continue
-            left, right = value(results[a, seed], key), value(results[b, seed], key)
-        else:
-            left, right = value(results[a, seed], key), b
-        total += 1
-        shown += left > right if direction == "higher" else left < right
-    return shown, total
+        try:
+            if isinstance(b, str) and b in TITLES:
+                right = value(results[a, seed], b)
+            elif isinstance(b, str):
+                right = value(results[b, seed], key)
+            else:
+                right = b
+            diffs.append(value(results[a, seed], key) - right)
+        except KeyError:  # b not run for this seed, or a measure this run does not have
+            continue
+    return diffs
 
 
-def verdict(counts, holds_when="effect"):
-    """The verdict of a claim from how many seeds show each of its effects.
+def sign_interval(diffs, level=0.95):
+    """A distribution-free interval for the median of `diffs`, from their order statistics.
 
-    An effect is *shown* when at least 80% of the seeds show it, *reversed*
-    when at most 20% do (the opposite is shown), and *within the seed-to-seed
-    spread* otherwise. A claim that predicts its effects holds when all are
-    shown, holds only in part when some are, does not hold when none is and
-    some are reversed, and is within the seed-to-seed spread when all are. A
-    claim that predicts no effect ("a number like any other") holds when
-    every effect is within the spread, holds only in part when some are, and
-    does not hold when none is.
+    The sign test's exact interval: [d(k), d(n+1-k)] for the largest k with
+    P(Binomial(n, 1/2) < k) <= (1 - level) / 2; for 20 seeds, the 6th and 15th
+    smallest differences (95.9%). None when n is too small (under 6).
     """
-    states = []
-    for shown, total in counts:
-        if total == 0:
-            states.append("not measured")
-        elif shown >= 0.8 * total:
-            states.append("shown")
-        elif shown <= 0.2 * total:
-            states.append("reversed")
-        else:
-            states.append("within the seed-to-seed spread")
-    spread = "within the seed-to-seed spread"
-    if "not measured" in states:
-        return "not measured", states
-    if holds_when == "no effect":
-        present = sum(state == spread for state in states)
-    else:
-        present = sum(state == "shown" for state in states)
-        if present == 0 and all(state == spread for state in states):
-            return spread, states
-    word = ("holds" if present == len(states) else "does not hold" if present == 0
-            else "holds only in part")
-    return word, states
+    n, d = len(diffs), sorted(diffs)
+    k, tail = 0, 0.0
+    while k < n:
+        next_tail = tail + math.comb(n, k) / 2**n
+        if next_tail > (1 - level) / 2:
+            break
+        tail, k = next_tail, k + 1
+    return None if k == 0 else (d[k - 1], d[n - k])
+
+
+def reading(effect, diffs):
+    """What the interval says of one effect: shown, reversed, no effect that matters, or not
+    determined (or, for an equivalence: no effect that matters, differs, not determined)."""
+    interval = sign_interval(diffs)
+    if interval is None:
+        return "not measured", None
+    lo, hi = interval
+    sdm = effect["sdm"]
+    if -sdm < lo and hi < sdm:
+        return "no effect that matters", interval
+    if effect["direction"] == "equivalent":
+        return ("differs" if lo > 0 or hi < 0 else "not determined"), interval
+    sign = 1 if effect["direction"] == "higher" else -1
+    if sign * lo > 0 and sign * hi > 0:
+        return "shown", interval
+    if sign * lo < 0 and sign * hi < 0:
+        return "reversed", interval
+    return "not determined", interval
+
+
+def verdict(effects, readings):
+    """A claim's verdict from the readings of the effects in the slide's words.
+
+    An effect claim holds when all of them are shown, holds only in part when
+    some are, does not hold when none is and some are reversed or show no
+    effect that matters, and is not determined otherwise. An equivalence holds
+    when every width shows no effect that matters, does not hold when any
+    differs, and is not determined otherwise.
+    """
+    own = [r for e, r in zip(effects, readings) if not e["beyond"]]
+    if not own or "not measured" in own:
+        return "not measured"
+    if all(e["direction"] == "equivalent" for e in effects):
+        good, bad = own.count("no effect that matters"), own.count("differs")
+        return ("holds" if good == len(own) else "does not hold" if bad
+                else "holds only in part" if good else "not determined")
+    shown = own.count("shown")
+    against = own.count("reversed") + own.count("no effect that matters")
+    return ("holds" if shown == len(own) else "holds only in part" if shown
+            else "does not hold" if against else "not determined")
 
 
 def claim_table(claim, results, seeds_run):
-    """A claim's table and verdict, in Markdown, from the results."""
+    """A claim's tables and verdict, in Markdown, from the results."""
     spec = CLAIMS[claim]
     lines = ["| configuration | measure | min | median | max | seeds |",
              "|---|---|---|---|---|---|"]
     for config, key in spec["rows"]:
-        values = [value(results[config, s], key) for s in seeds_run if (config, s) in results]
+        values = []
+        for seed in seeds_run:
+            with contextlib.suppress(KeyError):
+                values.append(value(results[config, seed], key))
         if not values:
             continue
         title, fmt = TITLES[key]
         cells = [fmt.format(v) for v in (min(values), statistics.median(values), max(values))]
         lines.append(f"| {config} | {title} | " + " | ".join(cells) + f" | {len(values)} |")
-    counts = [effect_counts(results, effect, seeds_run) for effect in spec["effects"]]
-    word, states = verdict(counts, spec.get("holds_when", "effect"))
-    lines += ["", "| effect the claim predicts | seeds that show it | reading |", "|---|---|---|"]
-    for effect, (shown, total), state in zip(spec["effects"], counts, states):
-        lines.append(f"| {effect[0]} | {shown} of {total} | {state} |")
+    lines += ["", "| effect | paired difference a - b: median [95% interval] | seeds | smallest "
+              "that matters | reading |", "|---|---|---|---|---|"]
+    readings = []
+    for effect in spec["effects"]:
+        diffs = paired_differences(results, effect, seeds_run)
+        word, interval = reading(effect, diffs)
+        readings.append(word)
+        fmt = TITLES.get(effect["key"], ("", "{:.4f}"))[1].replace("+", "")
+        text = "–" if not diffs else (f"{fmt.format(statistics.median(diffs))}" + (
+            f" [{fmt.format(interval[0])}, {fmt.format(interval[1])}]" if interval else ""))
+        mark = " (beyond the slide's words)" if effect["beyond"] else ""
+        lines.append(f"| {effect['effect']}{mark} | {text} | {len(diffs)} | "
+                     f"{fmt.format(effect['sdm'])} | {word} |")
+    word = verdict(spec["effects"], readings)
     lines += ["", f"**Verdict: {word}.**"]
     return "\n".join(lines), word
 
@@ -352,7 +407,10 @@ def verdicts(saved):
 
 
 def report_markdown(results, claims, seeds_run, machine):
-    parts = [f"Claims measured on seeds {', '.join(map(str, seeds_run))}; {machine}."]
+    effects = sum(len(CLAIMS[c]["effects"]) for c in claims)
+    parts = [f"Claims measured on seeds {', '.join(map(str, seeds_run))}; {machine}. "
+             f"{effects} effects, each with a 95% interval: if none were real, about "
+             f"{effects * 0.05:.0f} would still come out shown or reversed by chance."]
     for claim in claims:
         spec = CLAIMS[claim]
         table, _ = claim_table(claim, results, seeds_run)
@@ -393,7 +451,7 @@ def plot_pretraining_effect(results, seeds_run, path):
     plt.close(fig)
 
 
-def plot_nearest(report, path):
+def plot_nearest(report, path, seed):
     """Four generated curves, each beside its nearest training curve."""
     import matplotlib
 
@@ -410,7 +468,7 @@ def plot_nearest(report, path):
         axis.set_xlabel("x")
     axes[0].set_ylabel("y")
     axes[0].legend(loc="lower left", fontsize=7)
-    fig.suptitle("Curve da rumore nuovo e la curva di training più vicina (seme 1)",
+    fig.suptitle(f"Curve da rumore nuovo e la curva di training più vicina (seme {seed})",
                  fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -434,19 +492,21 @@ def machine_line(jobs):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=DESCRIPTION)
     parser.add_argument("--list", action="store_true", help="print the claims' names and stop")
     parser.add_argument("--claim", nargs="+", choices=list(CLAIMS), metavar="NAME",
                         help="run these claims only (default: all seven)")
-    parser.add_argument("--seeds", type=int, nargs="+", default=list(range(1, 11)))
+    parser.add_argument("--seeds", type=seeds.seed, nargs="+", default=list(CONFIRMATORY_SEEDS),
+                        help="default: the confirmatory seeds, 11 to 30")
     parser.add_argument("--epochs", type=seeds.positive, default=sine_gan.EPOCHS,
                         help="GAN epochs per run (default the slides' 64; fewer for a quick look)")
     parser.add_argument("--jobs", type=seeds.positive, default=os.cpu_count() or 1)
     parser.add_argument("--save", default=None,
-                        help="write SAVE.json and SAVE.md (default, for all claims on seeds "
-                        "1-10: benchmarks/results/claims, with the figures in docs/figures)")
-    parser.add_argument("--results", metavar="JSON",
-                        help="run nothing: make the tables (and figures) from a saved JSON")
+                        help="keep every run in SAVE.json as it ends (and go on from what it "
+                        "holds), and write the tables as SAVE.md; without it, nothing is written")
+    parser.add_argument("--figures", default=None, help="also draw the figures into this folder")
+    parser.add_argument("--results", default=None,
+                        help="no runs: the tables from a saved SAVE.json")
     parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -461,36 +521,36 @@ def main(argv=None):
         return 0
     claims = args.claim or list(CLAIMS)
     if args.results:
-        saved = json.loads(Path(args.results).read_text(encoding="utf-8"))
+        saved = seeds.load_results(args.results, "claims.py")
+        if saved is None:
+            return 2
         results = {(r["config"], r["seed"]): r for r in saved["results"]}
         args.seeds, machine, failed = saved["seeds"], saved["machine"], 0
+        claims = [c for c in claims if c in saved["claims"]]
     else:
+        machine = machine_line(args.jobs)
         configs = list(dict.fromkeys(c for claim in claims for c in configs_of(claim)))
         runs = [(config, seed) for seed in args.seeds for config in configs]
-        results, failed = seeds.run_many(runs, args.epochs, args.jobs, script=__file__,
-                                         describe=describe)
-        machine = machine_line(args.jobs)
+        about = {"seeds": args.seeds, "claims": claims, "machine": machine,
+                 "epochs": args.epochs}
+        results, failed = seeds.run_saved(runs, args.epochs, args.jobs, args.save, about,
+                                          script=__file__, describe=describe)
+        if results is None:
+            return 130 if failed is None else failed
     text = report_markdown(results, claims, args.seeds, machine)
     print(text)
-    everything = (claims == list(CLAIMS) and args.seeds == list(range(1, 11))
-                  and args.epochs == sine_gan.EPOCHS)
-    save = Path(args.save) if args.save else (
-        ROOT / "benchmarks" / "results" / "claims" if everything else None)
-    if save:
-        seeds.save_results(save, text, results, seeds=args.seeds, claims=claims, machine=machine)
-    if everything:
-        figures = ROOT / "docs" / "figures"
+    if args.save:
+        seeds.write_atomically(Path(args.save).with_suffix(".md"), text)
+    if args.figures:
+        figures = Path(args.figures)
         figures.mkdir(parents=True, exist_ok=True)
         plot_pretraining_effect(results, args.seeds, figures / "claims_pretraining.png")
-        if ("slides", 1) in results:
-            plot_nearest(results["slides", 1], figures / "claims_nearest.png")
+        first = min(args.seeds)
+        if ("slides", first) in results:
+            plot_nearest(results["slides", first], figures / "claims_nearest.png", first)
         print(f"Figures: {figures}")
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:  # the runs under way get the same Ctrl-C and stop too
-        print("Interrupted: no table written.", file=sys.stderr)
-        sys.exit(130)
+    sys.exit(seeds.run_main(main))

@@ -120,7 +120,7 @@ def control(seed, repeats=REPEATS):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--model", help="a generator saved by a run; without it, the control")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)

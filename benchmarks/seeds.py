@@ -19,14 +19,15 @@ by '+', for example `conv_front+minibatch_std`; the changes are
 """
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,55 +86,142 @@ def worker(config, seed, epochs, out):
     return 1 if stopped_by or diverged else 0
 
 
-def run_one(config, seed, epochs, threads, script=__file__):
-    """Run `script --worker` for one configuration in a fresh process; returns its report."""
-    env = dict(os.environ, TF_NUM_INTRAOP_THREADS=str(threads),
-               TF_NUM_INTEROP_THREADS=str(threads))
-    with tempfile.TemporaryDirectory() as out:
-        done = subprocess.run([sys.executable, str(script), "--worker", config, str(seed),
-                               str(epochs), out], capture_output=True, text=True, env=env)
-    if done.returncode != 0:
-        raise RuntimeError(f"{config} seed {seed} failed:\n{done.stderr[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+def seed(text):
+    """An argparse type: a seed, a whole number from 0 to 2**32 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 4294967295, got {value}")
+    return value
 
 
-def run_many(runs, epochs, jobs, script=__file__, describe=None):
+def write_atomically(path, text):
+    """Write `text` at `path` whole or not at all: a temporary file beside it, then a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def load_results(path, prog):
+    """A saved results file's content; None, after one line on stderr, if it is not one."""
+    try:
+        saved = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not (isinstance(saved, dict) and isinstance(saved.get("results"), list)
+                and all(isinstance(r, dict) and "config" in r and "seed" in r
+                        for r in saved["results"])):
+            raise ValueError("not a results file of this benchmark")
+    except (OSError, ValueError) as err:
+        reason = getattr(err, "strerror", None) or str(err).split(":")[0]
+        print(f"{prog}: error: --results {path}: {reason}", file=sys.stderr)
+        return None
+    return saved
+
+
+def run_saved(runs, epochs, jobs, save, about, script=__file__, describe=None):
     """Each (configuration, seed) of `runs` in a fresh process of `script`, `jobs` at a time.
 
-    TensorFlow's threads are split between the jobs. A line is printed as
-    each run ends. Returns the reports by (configuration, seed), and how many
-    runs failed.
+    With `save`, the runs that SAVE.json already holds are not run again, and
+    every run that ends is added to it at once (whole or not at all), so that
+    a long benchmark can stop and go on later. TensorFlow's threads are split
+    between the jobs; a line is printed as each run ends. Returns the reports
+    by (configuration, seed) and how many runs failed; on Ctrl-C or SIGTERM,
+    every worker is stopped, their temporary folders removed, and it returns
+    (None, None) after saying what was kept.
     """
     describe = describe or globals()["describe"]
+    results, path = {}, Path(save).with_suffix(".json") if save else None
+    if path and path.exists():
+        saved = load_results(path, Path(script).name)
+        if saved is None:
+            return None, 2
+        results = {(r["config"], r["seed"]): {k: v for k, v in r.items()
+                                              if k not in ("config", "seed")}
+                   for r in saved["results"]}
+    todo = [run for run in runs if run not in results]
     cores = os.cpu_count() or 1
     threads = max(1, cores // jobs)
-    print(f"{len(runs)} runs of {epochs} epochs, {jobs} at a time, "
-          f"{threads} TensorFlow thread(s) each, on {cores} cores", flush=True)
-    results, failed = {}, 0
-    with ThreadPoolExecutor(jobs) as pool:
-        futures = {pool.submit(run_one, c, s, epochs, threads, script): (c, s) for c, s in runs}
-        for done, future in enumerate(as_completed(futures), start=1):
-            config, seed = futures[future]
-            try:
-                report = results[config, seed] = future.result()
-            except RuntimeError as err:
-                failed += 1
-                print(f"[{done}/{len(runs)}] {err}", file=sys.stderr, flush=True)
-                continue
-            print(f"[{done}/{len(runs)}] {config} seed {seed}: " + describe(report), flush=True)
+    print(f"{len(todo)} runs of {epochs} epochs ({len(runs) - len(todo)} already in {path}), "
+          f"{jobs} at a time, {threads} TensorFlow thread(s) each, on {cores} cores"
+          if path else f"{len(todo)} runs of {epochs} epochs, {jobs} at a time, {threads} "
+          f"TensorFlow thread(s) each, on {cores} cores", flush=True)
+    env = dict(os.environ, TF_NUM_INTRAOP_THREADS=str(threads),
+               TF_NUM_INTEROP_THREADS=str(threads))
+    running, failed, done = {}, 0, 0
+    try:
+        while todo or running:
+            while todo and len(running) < jobs:
+                config, seed = todo.pop(0)
+                folder = tempfile.TemporaryDirectory(prefix="sine-gan-run-")
+                out = open(Path(folder.name) / "stdout", "w+")
+                err = open(Path(folder.name) / "stderr", "w+")
+                proc = subprocess.Popen(
+                    [sys.executable, str(script), "--worker", config, str(seed), str(epochs),
+                     str(Path(folder.name) / "run")], stdout=out, stderr=err, env=env,
+                    start_new_session=True)  # a Ctrl-C reaches them through us alone
+                running[proc] = (config, seed, folder, out, err)
+            time.sleep(0.2)
+            for proc in [p for p in running if p.poll() is not None]:
+                config, seed, folder, out, err = running.pop(proc)
+                out.seek(0)
+                err.seek(0)
+                text, errors = out.read(), err.read()
+                out.close()
+                err.close()
+                folder.cleanup()
+                done += 1
+                try:
+                    if proc.returncode != 0:
+                        raise ValueError(errors[-2000:])
+                    report = results[config, seed] = json.loads(text.strip().splitlines()[-1])
+                except (ValueError, IndexError) as problem:
+                    failed += 1
+                    print(f"[{done}] {config} seed {seed} failed:\n{problem}", file=sys.stderr,
+                          flush=True)
+                    continue
+                print(f"[{done}] {config} seed {seed}: " + describe(report), flush=True)
+                if path:
+                    save_json(path, results, **about)
+    except KeyboardInterrupt:
+        for proc, (_, _, folder, out, err) in running.items():
+            with contextlib.suppress(OSError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            out.close()
+            err.close()
+            folder.cleanup()
+        kept = f"{len(results)} runs kept in {path}" if path else "nothing saved (no --save)"
+        print(f"Interrupted: {len(running)} runs stopped, {len(todo)} not started; {kept}.",
+              file=sys.stderr)
+        return None, None
     return results, failed
 
 
-def save_results(save, table, results, **about):
-    """Write the tables as SAVE.md, and `about` and every run's report as SAVE.json."""
-    save = Path(save)
-    save.parent.mkdir(parents=True, exist_ok=True)
-    save.with_suffix(".md").write_text(table, encoding="utf-8")
-    save.with_suffix(".json").write_text(json.dumps(
+def save_json(path, results, **about):
+    """`about` and every run's report, as JSON, whole or not at all."""
+    write_atomically(path, json.dumps(
         {**about,
          "results": [{"config": c, "seed": s, **r} for (c, s), r in sorted(results.items())]},
-        indent=1) + "\n", encoding="utf-8")
-    print(f"Written: {save.with_suffix('.md')}, {save.with_suffix('.json')}")
+        indent=1) + "\n")
+
+
+def run_main(main):
+    """Run a benchmark's `main()`: SIGTERM stops it as Ctrl-C does; returns the exit code."""
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        return main()
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
 
 
 def describe(report):
@@ -197,14 +285,15 @@ def positive(text):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--configs", nargs="+", default=[CONTROL, "slides", "improved"])
-    parser.add_argument("--seeds", type=int, nargs="+", default=list(range(1, 11)))
+    parser.add_argument("--seeds", type=seed, nargs="+", default=list(range(1, 11)))
     parser.add_argument("--epochs", type=int, default=64)
     parser.add_argument("--jobs", type=positive, default=os.cpu_count() or 1,
                         help="runs at a time (default: the number of cores)")
-    parser.add_argument("--save", default=str(ROOT / "benchmarks" / "results" / "seeds"),
-                        help="write SAVE.json and SAVE.md (default benchmarks/results/seeds)")
+    parser.add_argument("--save", default=None,
+                        help="keep every run in SAVE.json as it ends (and go on from what it "
+                        "holds), and write the tables as SAVE.md; without it, nothing is written")
     parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -223,18 +312,18 @@ def main(argv=None):
             print(f"seeds.py: error: --configs {config}: {err}", file=sys.stderr)
             return 2
     runs = [(config, seed) for seed in args.seeds for config in args.configs]
-    results, failed = run_many(runs, args.epochs, args.jobs)
+    about = {"epochs": args.epochs, "seeds": args.seeds, "configs": args.configs,
+             "jobs": args.jobs}
+    results, failed = run_saved(runs, args.epochs, args.jobs, args.save, about)
+    if results is None:
+        return 130 if failed is None else failed
     add_time_ratios(results)
     table = markdown(results, args.configs, args.seeds)
     print(table)
-    save_results(args.save, table, results, epochs=args.epochs, seeds=args.seeds,
-                 configs=args.configs, jobs=args.jobs)
+    if args.save:
+        write_atomically(Path(args.save).with_suffix(".md"), table)
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:  # the runs under way get the same Ctrl-C and stop too
-        print("Interrupted: no table written.", file=sys.stderr)
-        sys.exit(130)
+    sys.exit(run_main(main))

@@ -26,7 +26,7 @@ from numpy.random import randint, uniform
 from keras.models import Sequential
 from keras.layers import Dense, Dropout
 
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
 parser.add_argument("--epochs", type=int, default=64)
 parser.add_argument("--seed", type=int, default=0)
 args = parser.parse_args()

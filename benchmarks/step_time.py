@@ -68,7 +68,7 @@ PROBE = np.random.default_rng(0).uniform(-1, 1, (PROBE_SIZE, 64)).astype("float3
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--epochs", type=int, default=5, help="epochs per version per round")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()

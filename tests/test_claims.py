@@ -1,84 +1,159 @@
-"""benchmarks/claims.py: verdicts from results, the copy measure, and configurations that
-change only what their claim is about (made-up runs, no training)."""
+"""benchmarks/claims.py: intervals and verdicts from made-up results, measures that can fail
+(shown on made-up curves and discriminators), configurations that change only what their
+claim is about, and a benchmark that leaves results alone (no training)."""
 
+import json
+import math
+import os
+import random
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
 
 import sine_gan
-from benchmarks import claims
-from benchmarks.deck_claims import CLAIMS, COPY_RATIO
+from benchmarks import claims, seeds
+from benchmarks.classifier import real_curves
+from benchmarks.deck_claims import CLAIMS, CONFIRMATORY_SEEDS, NOT_COPIES, SDM
+
+SCRIPT = [sys.executable, str(claims.ROOT / "benchmarks" / "claims.py")]
 
 
-def made_up(seeds, **values):
-    """Results of one configuration on `seeds`: {measure: per-seed list, or one value}."""
-    return {seed: {k: (v[i] if isinstance(v, list) else v) for k, v in values.items()}
-            for i, seed in enumerate(seeds)}
+# Intervals and verdicts ----------------------------------------------------------------------
+
+def test_the_sign_interval_is_the_6th_and_15th_of_20_and_covers_the_median_95_percent():
+    diffs = list(range(20))
+    random.Random(0).shuffle(diffs)
+    assert claims.sign_interval(diffs) == (5, 14)
+    assert claims.sign_interval([1, 2, 3, 4, 5]) is None  # too few for 95%
+    k = 6  # P(Binomial(20, 1/2) < 6) = 0.0207: the interval covers 1 - 2 * 0.0207
+    assert sum(math.comb(20, i) for i in range(k)) / 2**20 == pytest.approx(0.0207, abs=1e-4)
+    rng = np.random.default_rng(0)  # and it does, on differences centred on 0
+    covered = [lo <= 0 <= hi for lo, hi in (claims.sign_interval(list(rng.standard_cauchy(20)))
+                                            for _ in range(4000))]
+    assert 0.945 < np.mean(covered) < 0.972
 
 
-def results_of(**configs):
-    return {(config, seed): report for config, runs in configs.items()
-            for seed, report in runs.items()}
+def effect(direction="higher", sdm=0.01, beyond=False):
+    return {"effect": "e", "a": "x", "b": "y", "key": "median_r2", "direction": direction,
+            "sdm": sdm, "beyond": beyond}
 
 
-SEEDS = list(range(1, 11))
+@pytest.mark.parametrize("diffs, direction, expected", [
+    ([0.02 + 0.001 * i for i in range(20)], "higher", "shown"),
+    ([0.02 + 0.001 * i for i in range(20)], "lower", "reversed"),
+    ([-0.004 + 0.0004 * i for i in range(20)], "higher", "no effect that matters"),
+    ([-0.05 + 0.005 * i for i in range(20)], "higher", "not determined"),
+    ([-0.004 + 0.0004 * i for i in range(20)], "equivalent", "no effect that matters"),
+    ([0.02 + 0.001 * i for i in range(20)], "equivalent", "differs"),
+    ([-0.05 + 0.005 * i for i in range(20)], "equivalent", "not determined"),
+    ([0.1, 0.2], "higher", "not measured"),
+])
+def test_each_reading_comes_from_where_the_interval_lies(diffs, direction, expected):
+    assert claims.reading(effect(direction), diffs)[0] == expected
 
 
-def test_the_verdict_follows_the_seeds_that_show_each_effect():
-    assert claims.verdict([(9, 10), (8, 10)]) == ("holds", ["shown", "shown"])
-    assert claims.verdict([(9, 10), (5, 10)])[0] == "holds only in part"
-    assert claims.verdict([(5, 10), (1, 10)]) == (
-        "does not hold", ["within the seed-to-seed spread", "reversed"])
-    assert claims.verdict([(5, 10), (7, 10)])[0] == "within the seed-to-seed spread"
-    # "A number like any other" holds when no effect, either way, stands out of the spread.
-    assert claims.verdict([(5, 10), (3, 10)], "no effect")[0] == "holds"
-    assert claims.verdict([(10, 10), (5, 10)], "no effect")[0] == "holds only in part"
-    assert claims.verdict([(5, 10), (2, 10)], "no effect")[0] == "holds only in part"
-    assert claims.verdict([(10, 10), (0, 10)], "no effect")[0] == "does not hold"
-    assert claims.verdict([(0, 0)])[0] == "not measured"
+def test_a_claims_verdict_comes_from_the_effects_in_its_words_alone():
+    words, beyond = effect(), effect(beyond=True)
+    assert claims.verdict([words, beyond], ["shown", "reversed"]) == "holds"
+    assert claims.verdict([words, words], ["shown", "not determined"]) == "holds only in part"
+    assert claims.verdict([words, words], ["reversed", "not determined"]) == "does not hold"
+    assert claims.verdict([words], ["no effect that matters"]) == "does not hold"
+    assert claims.verdict([words], ["not determined"]) == "not determined"
+    same = effect("equivalent")
+    assert claims.verdict([same, same], ["no effect that matters"] * 2) == "holds"
+    assert claims.verdict([same, same], ["no effect that matters", "differs"]) == "does not hold"
+    assert claims.verdict([same, same], ["no effect that matters",
+                                         "not determined"]) == "holds only in part"
 
 
-def test_a_claims_table_and_verdict_come_from_its_results():
-    r2, early = [0.98] * 10, [0.1 * e for e in range(64)]
-    results = results_of(
-        slides=made_up(SEEDS, median_r2=r2, frequency_w1=0.3, r2_by_epoch=[early] * 10,
-                       **{"first_epoch_r2_0.9": [18] * 9 + [40]}),
-        **{"pretrain=0": made_up(SEEDS, median_r2=[0.97] * 10, frequency_w1=0.3,
-                                 r2_by_epoch=[[0.5] * 64] * 10,
-                                 **{"first_epoch_r2_0.9": [25] * 10}),
-           "pretrain=128": made_up(SEEDS, median_r2=r2, frequency_w1=0.3,
-                                   r2_by_epoch=[early] * 10,
-                                   **{"first_epoch_r2_0.9": [18] * 10})})
-    table, word = claims.claim_table("pretraining", results, SEEDS)
-    # After 8 epochs (the row 007) the slides' 0.7 is ahead of 0.5 on every seed.
-    assert "| after 8 epochs, 32 epochs of pretraining are ahead of none | 10 of 10 |" in table
-    assert "| 32 epochs reach median R² 0.9 sooner than none | 9 of 10 | shown |" in table
-    assert "| 32 epochs end with a higher median R² than none | 10 of 10 | shown |" in table
-    # Equal values are no effect: 128 epochs are never sooner than 32 here, but on seed 10.
-    assert "| 128 epochs reach median R² 0.9 sooner than 32 | 1 of 10 | reversed |" in table
-    assert "| pretrain=0 | median R² (1,000 curves) | 0.9700 | 0.9700 | 0.9700 | 10 |" in table
-    assert word == "holds only in part" and table.endswith("**Verdict: holds only in part.**")
+def made_up_results(config, seeds_run, **values):
+    return {(config, seed): {k: (v[i] if isinstance(v, list) else v) for k, v in values.items()}
+            for i, seed in enumerate(seeds_run)}
 
 
-def test_an_effect_within_one_run_compares_two_of_its_measures():
-    accuracy = {"1": 0.6, "8": 0.8, "32": 0.97, "256": 0.97}
-    results = results_of(pretraining=made_up([1, 2], held_out_accuracy=accuracy))
-    effects = CLAIMS["pretraining-epochs"]["effects"]
-    assert [claims.effect_counts(results, e, [1, 2]) for e in effects] == [(2, 2), (2, 2), (0, 2)]
+def test_a_claims_table_gives_paired_differences_with_their_interval():
+    seeds_run = list(CONFIRMATORY_SEEDS)
+    base = [0.98 + 0.0001 * i for i in range(20)]
+    results = {**made_up_results("dropout=0", seeds_run, median_r2=[b - 0.01 for b in base],
+                                 d_overfit_gap=[0.03 + 0.001 * i for i in range(20)],
+                                 d_noise_floor=0.001),
+               **made_up_results("slides", seeds_run, median_r2=base, d_overfit_gap=0.001,
+                                 d_noise_floor=0.001)}
+    table, word = claims.claim_table("dropout", results, seeds_run)
+    # slides - dropout=0, seed by seed: -0.029 to -0.048; the 6th and 15th of them, sorted
+    assert ("| dropout 0.4 leaves a smaller overfitting gap than none | -0.0385 "
+            "[-0.0430, -0.0340] | 20 |") in table
+    assert "| 0.0100 | shown |" in table  # the smallest difference that matters, then
+    assert "(beyond the slide's words)" in table and word == "holds"
+    saved = {"seeds": seeds_run, "claims": ["dropout"],
+             "results": [{"config": c, "seed": s, **r} for (c, s), r in results.items()]}
+    assert claims.verdicts(saved) == [("dropout", CLAIMS["dropout"], "holds")]
 
 
-def test_the_copy_measure_flags_a_generator_that_copies_and_passes_new_curves():
-    rng = np.random.default_rng(0)
-    X_TRAIN = claims.real_curves(2000, rng)
-    fresh = claims.real_curves(500, rng)
-    copies = X_TRAIN[rng.choice(2000, 500)] + rng.normal(0, 1e-3, (500, 64))
-    assert claims.copy_ratio(copies, X_TRAIN, fresh) < COPY_RATIO / 5
-    assert 0.8 < claims.copy_ratio(claims.real_curves(500, rng), X_TRAIN, fresh) < 1.25
-    distances, nearest = claims.nearest_distances(X_TRAIN[[5, 7]], X_TRAIN)
-    assert list(nearest) == [5, 7] and np.allclose(distances, 0, atol=1e-3)
+def test_every_effect_is_fixed_with_a_measure_a_direction_and_a_smallest_difference():
+    effects = [e for spec in CLAIMS.values() for e in spec["effects"]]
+    assert len(effects) == 20
+    for name, spec in CLAIMS.items():
+        for config, key in spec["rows"]:
+            assert config in claims.CONFIGS or config == claims.PRETRAINING_ONLY, name
+            assert key in claims.TITLES, (name, key)
+        for e in spec["effects"]:
+            assert e["a"] in claims.configs_of(name), (name, e)
+            assert e["direction"] in ("higher", "lower", "equivalent") and e["sdm"] > 0
+            assert e["key"] in claims.TITLES
+            assert not isinstance(e["b"], str) or e["b"] in claims.configs_of(name) or (
+                e["b"] in claims.TITLES)
+    assert set(SDM) >= {e["key"].split(".")[0] for e in effects}
 
+
+# Measures that can fail ----------------------------------------------------------------------
+
+def jittered(curves, rng, sigma=0.075):
+    return curves + rng.normal(0.0, sigma, curves.shape)  # the slides' GAN's tremble
+
+
+def test_the_memorisation_ratio_flags_copies_and_passes_new_curves_with_the_same_jitter():
+    rng = np.random.default_rng(5)
+    X_TRAIN = real_curves(8192, rng)
+    fresh = real_curves(1000, rng)
+    copies = jittered(X_TRAIN[rng.choice(8192, 1000)], rng)
+    sixteen = jittered(X_TRAIN[rng.choice(8192, 16)][rng.integers(0, 16, 1000)], rng)
+    new = jittered(real_curves(1000, rng), rng)
+    assert claims.memorisation_ratio(copies, X_TRAIN, fresh) < NOT_COPIES - 0.05
+    assert claims.memorisation_ratio(sixteen, X_TRAIN, fresh) < NOT_COPIES - 0.05
+    assert claims.memorisation_ratio(new, X_TRAIN, fresh) > NOT_COPIES + 0.05
+
+
+def test_the_overfitting_gap_flags_a_memorising_discriminator_and_not_a_fair_one():
+    rng = np.random.default_rng(6)
+    X_TRAIN = real_curves(8192, rng)
+    seen = {curve.tobytes() for curve in X_TRAIN}
+
+    def memorising(curves):  # surer of the curves it trained on than of new ones
+        return np.array([0.9 if c.tobytes() in seen else 0.8 for c in curves])
+
+    def fair(curves):  # judges a curve by its shape alone
+        return 1.0 / (1.0 + np.exp(-5.0 * np.mean(np.abs(np.diff(curves, axis=1)), axis=1)))
+
+    gap, floor = claims.overfit_gap(memorising, X_TRAIN, rng)
+    assert gap == pytest.approx(0.1) and floor == 0
+    gap, floor = claims.overfit_gap(fair, X_TRAIN, rng)
+    assert abs(gap) < SDM["d_overfit_gap"] / 5 and abs(floor) < SDM["d_overfit_gap"] / 5
+
+
+def test_cpu_seconds_count_work_and_not_waiting():
+    before = claims.cpu_seconds()
+    time.sleep(0.5)
+    waited = claims.cpu_seconds() - before
+    start = claims.cpu_seconds()
+    sum(i * i for i in range(3_000_000))
+    assert waited < 0.1 < claims.cpu_seconds() - start
+
+
+# Configurations ------------------------------------------------------------------------------
 
 def unnamed(config):
     """A config without the names Keras numbers (adam, adam_2, ...)."""
@@ -101,8 +176,8 @@ def test_each_configuration_changes_only_what_its_claim_is_about(seeded):
     assert [layer.rate for layer in no_dropout.layers if hasattr(layer, "rate")] == [0.0, 0.0]
     assert build_g is sine_gan.build_generator and epochs == sine_gan.PRETRAIN_EPOCHS
     assert unnamed(no_dropout.get_compile_config()) == unnamed(slides_d.get_compile_config())
-    for name, units in (("hidden=64", [64]), ("hidden=1024", [1024]),
-                        ("hidden=512+512", [512, 512])):
+    for name, units in (("hidden=64", [64]), ("hidden=128", [128]), ("hidden=512", [512]),
+                        ("hidden=1024", [1024]), ("hidden=256+256", [256, 256])):
         build_d, build_g, epochs = claims.CONFIGS[name]
         generator = build_g()
         assert build_d is sine_gan.build_discriminator and epochs == sine_gan.PRETRAIN_EPOCHS
@@ -115,27 +190,11 @@ def test_each_configuration_changes_only_what_its_claim_is_about(seeded):
     smoothing = claims.CONFIGS["smoothing"][1]()
     assert layer_configs(smoothing)[:-1] == layer_configs(slides_g)
     assert smoothing.layers[-1].name == "smoothing" and not smoothing.layers[-1].trainable
-
-
-def test_every_row_and_effect_names_a_configuration_and_a_measure_it_has():
-    for name, spec in CLAIMS.items():
-        for config, key in spec["rows"]:
-            assert config in claims.CONFIGS or config == claims.PRETRAINING_ONLY, name
-            assert key in claims.TITLES, (name, key)
-        for _, a, b, key, direction in spec["effects"]:
-            assert a in claims.configs_of(name) and direction in ("higher", "lower")
-            assert key in claims.TITLES
-            assert not isinstance(b, str) or b in claims.configs_of(name) or b in claims.TITLES
-
-
-def test_the_command_line_lists_the_seven_claims_and_refuses_an_unknown_one():
-    script = [sys.executable, str(claims.ROOT / "benchmarks" / "claims.py")]
-    listed = subprocess.run([*script, "--list"], capture_output=True, text=True, timeout=60)
-    assert listed.returncode == 0 and listed.stdout.split() == list(CLAIMS)
-    assert len(CLAIMS) == 7
-    wrong = subprocess.run([*script, "--claim", "nope"], capture_output=True, text=True,
-                           timeout=60)
-    assert wrong.returncode == 2 and "invalid choice: 'nope'" in wrong.stderr
+    build_d, build_g, _ = claims.CONFIGS["conv_front"]
+    assert build_g is sine_gan.build_generator
+    conv = build_d()
+    assert type(conv.layers[1]).__name__ == "Conv1D"  # after the reshape to (64, 1)
+    assert layer_configs(conv)[-5:] == layer_configs(slides_d)[-5:]  # then the slides' layers
 
 
 @pytest.fixture
@@ -143,3 +202,115 @@ def seeded():
     from beyond_the_slides.monitor import seed_everything
 
     seed_everything(3)
+
+
+# A benchmark that leaves results alone -------------------------------------------------------
+
+def test_the_command_line_lists_the_seven_claims_even_without_docstrings_and_refuses_mistakes(
+        tmp_path):
+    listed = subprocess.run([sys.executable, "-OO", *SCRIPT[1:], "--list"], capture_output=True,
+                            text=True, timeout=60)
+    assert listed.returncode == 0 and listed.stdout.split() == list(CLAIMS)
+    for args, message in ((["--claim", "nope"], "invalid choice: 'nope'"),
+                          (["--seeds", "-1"], "must be between 0")):
+        wrong = subprocess.run([*SCRIPT, *args], capture_output=True, text=True, timeout=60)
+        assert wrong.returncode == 2 and message in wrong.stderr
+    good = {"seeds": [11], "claims": ["dropout"], "machine": "m", "results": []}
+    for name, text in (("missing.json", None), ("empty.json", ""),
+                       ("truncated.json", json.dumps(good)[:-9]), ("list.json", "[1, 2]")):
+        path = tmp_path / name
+        if text is not None:
+            path.write_text(text)
+        bad = subprocess.run([*SCRIPT, "--results", str(path)], capture_output=True, text=True,
+                             timeout=60)
+        lines = bad.stderr.strip().splitlines()
+        assert bad.returncode == 2 and len(lines) == 1 and str(path) in lines[0], bad.stderr
+
+
+def test_tables_from_saved_results_change_no_file(tmp_path):
+    saved = tmp_path / "claims.json"
+    saved.write_text(json.dumps({"seeds": [11], "claims": ["dropout"], "machine": "m",
+                                 "results": [{"config": "slides", "seed": 11, "median_r2": 0.98,
+                                              "d_overfit_gap": 0.0, "d_noise_floor": 0.0}]}))
+    before = {p: p.stat().st_mtime_ns for p in claims.ROOT.rglob("*")
+              if ".venv" not in p.parts and p.is_file()}
+    done = subprocess.run([*SCRIPT, "--results", str(saved)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert done.returncode == 0 and "## dropout" in done.stdout
+    after = {p: p.stat().st_mtime_ns for p in claims.ROOT.rglob("*")
+             if ".venv" not in p.parts and p.is_file()}
+    assert after == before and sorted(p.name for p in tmp_path.iterdir()) == ["claims.json"]
+
+
+FAKE_WORKER = """
+import json, sys, time
+config, seed, epochs, out = sys.argv[2:6]
+time.sleep(float(config))
+print(json.dumps({"median_r2": 0.5 + int(seed) / 100}))
+"""
+
+
+def test_a_long_benchmark_keeps_each_run_as_it_ends_and_goes_on_from_there(tmp_path):
+    script = tmp_path / "worker.py"
+    script.write_text(FAKE_WORKER)
+    save = tmp_path / "results" / "sweep"
+    runs = [("0", 1), ("0", 2)]
+    results, failed = seeds.run_saved(runs, 1, 2, save, {"seeds": [1, 2]}, script=script,
+                                      describe=lambda r: "ok")
+    assert failed == 0 and results[("0", 2)] == {"median_r2": 0.52}
+    kept = json.loads(save.with_suffix(".json").read_text())
+    assert [(r["config"], r["seed"]) for r in kept["results"]] == runs
+    # Run again with one more seed: only the new run is made.
+    script.write_text(FAKE_WORKER.replace("0.5 +", "0.7 +"))
+    results, _ = seeds.run_saved([*runs, ("0", 3)], 1, 2, save, {"seeds": [1, 2, 3]},
+                                 script=script, describe=lambda r: "ok")
+    assert results[("0", 1)] == {"median_r2": 0.51} and results[("0", 3)] == {"median_r2": 0.73}
+
+
+INTERRUPTED = """
+import os, signal, sys, threading
+sys.path.insert(0, {root!r})
+from benchmarks import seeds
+threading.Timer(2.0, lambda: os.kill(os.getpid(), signal.SIGTERM)).start()
+
+
+def main():
+    results, _ = seeds.run_saved([("30", 1), ("30", 2), ("0", 3), ("30", 4)], 1, 2, {save!r},
+                                 {{}}, script={script!r}, describe=lambda r: "ok")
+    return 130 if results is None else 0
+
+
+sys.exit(seeds.run_main(main))
+"""
+
+
+def test_sigterm_stops_every_worker_at_once_and_leaves_no_temporary_folder(tmp_path):
+    script = tmp_path / "worker.py"
+    script.write_text(FAKE_WORKER)
+    save = tmp_path / "sweep"
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", INTERRUPTED.format(
+        root=str(claims.ROOT), save=str(save), script=str(script))], capture_output=True,
+        text=True, timeout=60, env=dict(os.environ, TMPDIR=str(tmp)))
+    assert time.perf_counter() - start < 20  # not the 30 s the workers would take
+    assert done.returncode == 130, done.stderr
+    assert "Interrupted: 2 runs stopped, 2 not started; 0 runs kept" in done.stderr
+    assert list(tmp.iterdir()) == []
+    leftover = subprocess.run(["pgrep", "-f", str(script)], capture_output=True, text=True)
+    assert leftover.stdout == ""
+
+
+@pytest.mark.slow  # the classifier's control: a few seconds of training
+def test_a_seeds_sweep_without_save_changes_no_file_of_the_checkout(tmp_path):
+    def files():
+        return {p: p.stat().st_mtime_ns for p in claims.ROOT.rglob("*")
+                if not {".venv", "__pycache__", ".pytest_cache"} & set(p.parts) and p.is_file()}
+
+    before = files()
+    done = subprocess.run([sys.executable, str(claims.ROOT / "benchmarks" / "seeds.py"),
+                           "--configs", "real", "--seeds", "1", "--jobs", "1"],
+                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert files() == before and list(tmp_path.iterdir()) == []

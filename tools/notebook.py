@@ -285,9 +285,10 @@ for name, fig in try_variant(VARIANT, seed=SEED, epochs=EPOCHS).items():
 # %% [markdown]
 # ## The deck's claims, put to the test
 #
-# The slides say why their GAN works. Each claim was put to the test over
-# several seeds, as a researcher would; the verdicts, from the project's
-# benchmark:
+# The slides say why their GAN works. Each claim was put to the test over ten
+# seeds (1 to 10), as a researcher would; the first round's verdicts, from the
+# project's benchmark (a second round, with verdicts from 20 more seeds that
+# chose nothing, is under way):
 #
 # CLAIMS
 #
