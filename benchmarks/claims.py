@@ -406,6 +406,23 @@ def verdicts(saved):
             for name in saved["claims"]]
 
 
+def protocol_markdown():
+    """Every effect of the protocol, as a Markdown table."""
+    lines = ["| claim | effect | a - b on | predicted | smallest difference that matters |",
+             "|---|---|---|---|---|"]
+    for name, spec in CLAIMS.items():
+        for e in spec["effects"]:
+            b = e["b"] if isinstance(e["b"], str) else f"{e['b']:g}"
+            mark = " (beyond the slide's words)" if e["beyond"] else ""
+            predicted = {"higher": "a > b", "lower": "a < b",
+                         "equivalent": "no difference that matters"}[e["direction"]]
+            compared = (f"{TITLES[e['key']][0]} - {TITLES[b][0]}, one run" if b in TITLES
+                        else f"{e['a']} - {b}, {TITLES[e['key']][0]}")
+            lines.append(f"| {name} | {e['effect']}{mark} | {compared} | {predicted} | "
+                         f"{e['sdm']:g} |")
+    return "\n".join(lines)
+
+
 def report_markdown(results, claims, seeds_run, machine):
     effects = sum(len(CLAIMS[c]["effects"]) for c in claims)
     parts = [f"Claims measured on seeds {', '.join(map(str, seeds_run))}; {machine}. "
@@ -494,6 +511,8 @@ def machine_line(jobs):
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=DESCRIPTION)
     parser.add_argument("--list", action="store_true", help="print the claims' names and stop")
+    parser.add_argument("--protocol", action="store_true",
+                        help="print every effect of the protocol and stop")
     parser.add_argument("--claim", nargs="+", choices=list(CLAIMS), metavar="NAME",
                         help="run these claims only (default: all seven)")
     parser.add_argument("--seeds", type=seeds.seed, nargs="+", default=list(CONFIRMATORY_SEEDS),
@@ -518,6 +537,9 @@ def main(argv=None):
         return worker(config, int(seed), int(epochs), out)
     if args.list:
         print("\n".join(CLAIMS))
+        return 0
+    if args.protocol:
+        print(protocol_markdown())
         return 0
     claims = args.claim or list(CLAIMS)
     if args.results:

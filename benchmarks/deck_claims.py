@@ -206,5 +206,6 @@ TITLES = {
     "d_noise_floor": ("noise floor: D(fresh) - D(other fresh)", "{:+.4f}"),
     "memorisation_ratio": ("memorisation ratio", "{:.3f}"),
     "cpu_seconds": ("CPU-seconds for the whole run", "{:.1f}"),
-    **{held(e): (f"held-out accuracy after {e} epochs", "{:.3f}") for e in PRETRAIN_CHECKS},
+    **{held(e): (f"held-out accuracy after {e} epoch{'s' if e > 1 else ''}", "{:.3f}")
+       for e in PRETRAIN_CHECKS},
 }

@@ -228,12 +228,15 @@ def run_main(args, script):
         if code is None:
             raise
         return code
-    print(f"Done in {time.perf_counter() - start:.1f} s. Files written:")
-    print("".join(f"  {path}\n" for path in files if path.name != safe_files.MANIFEST), end="")
-    if show:
-        import matplotlib.pyplot as plt
+    # As a script, a signal from here on must not say that nothing was written.
+    with signals.handled_signals(signals.files_written) if script else contextlib.nullcontext():
+        print(f"Done in {time.perf_counter() - start:.1f} s. Files written:")
+        print("".join(f"  {path}\n" for path in files if path.name != safe_files.MANIFEST),
+              end="", flush=True)
+        if show:
+            import matplotlib.pyplot as plt
 
-        plt.show()
+            plt.show()
     return code
 
 

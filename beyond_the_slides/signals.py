@@ -37,6 +37,15 @@ def stop_at_once_while_starting():
         signal.signal(signum, stop)
 
 
+def files_written(signum, frame):
+    """A handler for the script once its files are in place: say so, and end."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stderr.write(f"{STOP_SIGNALS[signum]}: stopped after the run; its files are all "
+                         "written.\n")
+        sys.stderr.flush()
+    os._exit(exit_code(signum))
+
+
 class Interrupted(BaseException):
     """A stop signal: not an `Exception`, so that library code's `except Exception`
     cannot swallow it."""

@@ -73,3 +73,18 @@ def test_a_signal_while_tensorflow_loads_exits_in_one_line(signum, code, tmp_pat
     assert proc.returncode == code
     assert len(err.strip().splitlines()) == 1 and "stopped before the run could finish" in err
     assert not (tmp_path / "run").exists()
+
+
+def test_a_signal_once_the_files_are_in_place_says_so():
+    """As a script, after the run (the list of files, the --show windows): one line, the
+    signal's code, and no claim that nothing was written."""
+    import subprocess
+    import sys
+
+    code = ("import os, signal, time\nfrom beyond_the_slides import signals\n"
+            "with signals.handled_signals(signals.files_written):\n"
+            "    os.kill(os.getpid(), signal.SIGTERM)\n    time.sleep(5)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, cwd=str(signals.__file__).rsplit("/", 2)[0])
+    assert done.returncode == 143
+    assert done.stderr == "Terminated: stopped after the run; its files are all written.\n"
