@@ -104,6 +104,9 @@ def sine_report(fake, real):
         "frequency_w1": wasserstein1(f["frequency"], r["frequency"]),
         "roughness_ratio": roughness(fake) / roughness(real),
         "diversity_ratio": diversity(fake) / diversity(real),
+        # Real curves all have amplitude 1: a share of generated ones near it.
+        "amplitude_within_5": float(np.mean(np.abs(f["amplitude"] - 1.0) <= 0.05)),
+        "amplitude_within_2": float(np.mean(np.abs(f["amplitude"] - 1.0) <= 0.02)),
     }
     return report, (f, r)
 
@@ -115,7 +118,8 @@ def describe_report(report, count):
     if "frequency_w1" in report:
         text += (f", roughness {report['roughness_ratio']:.1f}x real, "
                  f"diversity {report['diversity_ratio']:.2f}x real, "
-                 f"frequency W1 {report['frequency_w1']:.3f}")
+                 f"frequency W1 {report['frequency_w1']:.3f}, "
+                 f"{report['amplitude_within_5']:.1%} with amplitude within 5% of 1")
     return text
 
 
@@ -139,4 +143,6 @@ def explain_report(report, count):
         "curve (diversity: 1 is the training set's variety).",
         f"Their frequencies are {report['frequency_w1']:.3f} away from the training set's "
         "(W1: how far the histogram below must move to match; 0 is the same mix).",
+        f"{report['amplitude_within_5']:.0%} of them have an amplitude within 5% of 1, and "
+        f"{report['amplitude_within_2']:.0%} within 2% (every real sinusoid has amplitude 1).",
     ])

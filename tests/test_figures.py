@@ -118,8 +118,10 @@ def test_a_short_table_shows_its_head_every_eighth_row_and_its_last():
 
 def test_the_report_in_plain_words_names_each_measure_with_its_value():
     report = {"median_r2": 0.98, score.SHARE_KEY: 0.97, "roughness_ratio": 26.7,
-              "diversity_ratio": 0.62, "frequency_w1": 0.37}
+              "diversity_ratio": 0.62, "frequency_w1": 0.37, "amplitude_within_5": 0.81,
+              "amplitude_within_2": 0.44}
     text = score.explain_report(report, 1000)
-    assert len(text.splitlines()) == 4
-    for part in ("R² 0.980", "97%", "26.7 times", "0.62 times", "0.370 away"):
+    assert len(text.splitlines()) == 5
+    for part in ("R² 0.980", "97%", "26.7 times", "0.62 times", "0.370 away", "81% of them",
+                 "44% within 2%"):
         assert part in text

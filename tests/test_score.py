@@ -1,6 +1,7 @@
 """The sinusoid score: it must tell sinusoids from noise, and smooth from trembling."""
 
 import numpy as np
+import pytest
 
 import sine_gan
 from beyond_the_slides import figures, score
@@ -101,3 +102,14 @@ def test_the_coverage_figure_shows_where_each_fitted_sinusoid_lies():
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+def test_the_amplitude_share_counts_curves_whose_fitted_amplitude_is_near_one():
+    rng = np.random.default_rng(4)
+    X = sine_gan.X_COORDS
+    real = np.sin(rng.uniform(0.5, 2.0, (400, 1)) * X + rng.uniform(1.0, np.pi, (400, 1)))
+    amplitudes = np.repeat([1.0, 1.03, 0.9, 1.2], 100)[:, None]
+    report, _ = score.sine_report(amplitudes * real, real)
+    assert report["amplitude_within_5"] == pytest.approx(0.5)  # 1 and 1.03
+    assert report["amplitude_within_2"] == pytest.approx(0.25)  # 1 alone
+    assert score.sine_report(real, real)[0]["amplitude_within_2"] == 1.0
