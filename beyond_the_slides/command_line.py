@@ -64,7 +64,7 @@ def parse_args(argv):
     add("--variant", choices=sorted(VARIANTS), default="slides",
         help="slides: the deck's GAN (default); improved: the same GAN with fixes for the "
         "trembling hand and the narrow frequency range; wgan: the slides' networks trained as "
-        "a Wasserstein GAN")
+        "a Wasserstein GAN; converging: the slides' networks and loss, made to converge")
     add("--epochs", type=whole_number(0, 100_000), default=EPOCHS,
         help=f"GAN training epochs; 0 means pretraining only (default {EPOCHS})")
     add("--pretrain-epochs", type=whole_number(0, 100_000), default=PRETRAIN_EPOCHS,

@@ -10,6 +10,7 @@ import functools
 import io
 
 import sine_gan
+from beyond_the_slides.converging import build_converging_generator, run_converging
 from beyond_the_slides.figures import plot_coverage, plot_frequencies, plot_history
 from beyond_the_slides.improved import (
     IMPROVEMENTS,
@@ -21,7 +22,7 @@ from beyond_the_slides.score import EVAL_SIZE, describe_report, final_report
 from beyond_the_slides.wgan import build_critic, build_wgan_generator, run_wgan
 
 DEFAULT_SEED = 1
-VARIANTS = ("slides", "improved", "wgan")
+VARIANTS = ("slides", "improved", "wgan", "converging")
 
 
 def builders_for(config):
@@ -32,7 +33,8 @@ def builders_for(config):
     if config in VARIANTS:
         return {"slides": (sine_gan.build_discriminator, sine_gan.build_generator),
                 "improved": (build_improved_discriminator, build_improved_generator),
-                "wgan": (build_critic, build_wgan_generator)}[config]
+                "wgan": (build_critic, build_wgan_generator),
+                "converging": (build_critic, build_converging_generator)}[config]
     changes = tuple(config.split("+"))
     unknown = set(changes) - set(IMPROVEMENTS)
     if unknown:
@@ -45,7 +47,7 @@ def run_variant(config, monitor, pretrain_epochs=None):
     """The six steps for a variant (or a benchmark's `config`), under a monitor that
     `start_run()` made, seeding the run. Returns the run (see `run_slides()`)."""
     build_d, build_g = builders_for(config)
-    steps = run_wgan if config == "wgan" else sine_gan.run_slides
+    steps = {"wgan": run_wgan, "converging": run_converging}.get(config, sine_gan.run_slides)
     pretrain_epochs = sine_gan.PRETRAIN_EPOCHS if pretrain_epochs is None else pretrain_epochs
     return steps(monitor, monitor.epochs, pretrain_epochs, build_d, build_g)
 

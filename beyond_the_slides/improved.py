@@ -153,15 +153,22 @@ def build_improved_generator(changes=IMPROVED):
     before the discriminator sees it. `lowpass`: the same layer, with the
     low-pass filter of `lowpass_kernel()` in place of the binomial one.
     """
-    from keras.layers import Dense
-
     generator = sine_gan.build_generator()
     if {"smooth_output", "lowpass"} & set(changes):
-        smoothing = Dense(sine_gan.SAMPLE_LEN, use_bias=False, trainable=False, name="smoothing")
-        generator.add(smoothing)
         matrix = (smoothing_matrix(lowpass_kernel(), full_gain=True) if "lowpass" in changes
                   else smoothing_matrix())
-        smoothing.set_weights([matrix])
-        generator.compile_from_config(generator.get_compile_config())
+        with_frozen_layer(generator, matrix, "smoothing")
+    return generator
+
+
+def with_frozen_layer(generator, matrix, name):
+    """`generator` followed by a `Dense` layer without bias, whose weights are `matrix` and
+    which never trains: each output curve becomes `curve @ matrix`."""
+    from keras.layers import Dense
+
+    layer = Dense(sine_gan.SAMPLE_LEN, use_bias=False, trainable=False, name=name)
+    generator.add(layer)
+    layer.set_weights([matrix])
+    generator.compile_from_config(generator.get_compile_config())
     return generator
 

@@ -85,11 +85,18 @@ def wgan_model_class():
     class WassersteinGAN(keras.Model):
         """A generator and a critic, trained with the Wasserstein loss and a gradient penalty.
 
-        `train_on_batch(real)` takes `WGAN_CRITIC_STEPS` slices of real
-        curves: one critic update on each, against fresh generated curves,
-        then one generator update. `train_on_batch(real, fake)` makes one
-        critic update against the given fake curves (the critic's pretraining).
+        `train_on_batch(real)` takes `ROUNDS` times `CRITIC_STEPS` slices of
+        real curves: in each round, one critic update on each slice, against
+        fresh generated curves, then one generator update. `train_on_batch(
+        real, fake)` makes one critic update against the given fake curves
+        (the critic's pretraining). A variant of it overrides its losses, its
+        optimizers and these numbers (see `converging.py`).
         """
+
+        CRITIC_STEPS, ROUNDS, UPDATES_PER_EPOCH = WGAN_CRITIC_STEPS, 1, WGAN_STEPS_PER_EPOCH
+        TABLE = "stima di Wasserstein"  # the table's column: the critic's `distance`
+        PRETRAINING = ("Addestramento del critico", "stima della distanza di Wasserstein")
+        EVOLUTION = "Curve generate al diminuire della distanza di Wasserstein"
 
         def __init__(self, generator, critic, **kwargs):
             super().__init__(**kwargs)
@@ -98,23 +105,34 @@ def wgan_model_class():
 
         def compile(self):
             super().compile()
-            self.critic_optimizer = keras.optimizers.Adam(WGAN_LEARNING_RATE, *WGAN_BETAS)
-            self.generator_optimizer = keras.optimizers.Adam(WGAN_LEARNING_RATE, *WGAN_BETAS)
+            self.critic_optimizer, self.generator_optimizer = self.optimizers()
             # Built here: a compiled train step cannot create their variables.
             self.critic_optimizer.build(self.critic.trainable_variables)
             self.generator_optimizer.build(self.generator.trainable_variables)
+
+        def optimizers(self):
+            return (keras.optimizers.Adam(WGAN_LEARNING_RATE, *WGAN_BETAS),
+                    keras.optimizers.Adam(WGAN_LEARNING_RATE, *WGAN_BETAS))
 
         def fresh_noise(self, count):
             return keras.random.uniform((count, sine_gan.SAMPLE_LEN), sine_gan.Y_MIN,
                                         sine_gan.Y_MAX, seed=self.seeds)
 
-        def critic_step(self, real, fake):
+        def critic_loss(self, real, fake):
+            """The loss and the table's `distance`: minus the estimated distance, plus the
+            gradient penalty."""
             alpha = keras.random.uniform((tf.shape(real)[0], 1), seed=self.seeds)
+            distance = (tf.reduce_mean(self.critic(real, training=True))
+                        - tf.reduce_mean(self.critic(fake, training=True)))
+            penalty = gradient_penalty(self.critic, real, fake, alpha)
+            return -distance + WGAN_PENALTY * penalty, distance
+
+        def generator_loss(self, fake_score):
+            return -tf.reduce_mean(fake_score)
+
+        def critic_step(self, real, fake):
             with tf.GradientTape() as tape:
-                distance = (tf.reduce_mean(self.critic(real, training=True))
-                            - tf.reduce_mean(self.critic(fake, training=True)))
-                penalty = gradient_penalty(self.critic, real, fake, alpha)
-                loss = -distance + WGAN_PENALTY * penalty
+                loss, distance = self.critic_loss(real, fake)
             weights = self.critic.trainable_variables
             self.critic_optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
             return loss, distance
@@ -122,7 +140,7 @@ def wgan_model_class():
         def generator_step(self, count):
             with tf.GradientTape() as tape:
                 fake = self.generator(self.fresh_noise(count), training=True)
-                loss = -tf.reduce_mean(self.critic(fake, training=True))
+                loss = self.generator_loss(self.critic(fake, training=True))
             weights = self.generator.trainable_variables
             self.generator_optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
             return loss
@@ -132,17 +150,22 @@ def wgan_model_class():
             if fake is not None:  # the critic's pretraining
                 c_loss, distance = self.critic_step(data, fake)
                 return {"c_loss": c_loss, "distance": distance}
-            for real in tf.split(data, WGAN_CRITIC_STEPS):
-                fake = self.generator(self.fresh_noise(tf.shape(real)[0]), training=True)
-                c_loss, distance = self.critic_step(real, fake)
-            g_loss = self.generator_step(tf.shape(data)[0] // WGAN_CRITIC_STEPS)
+            for chunk in tf.split(data, self.ROUNDS):
+                for real in tf.split(chunk, self.CRITIC_STEPS):
+                    fake = self.generator(self.fresh_noise(tf.shape(real)[0]), training=True)
+                    c_loss, distance = self.critic_step(real, fake)
+                g_loss = self.generator_step(tf.shape(real)[0])
             return {"c_loss": c_loss, "distance": distance, "g_loss": g_loss}
+
+        def finish(self):
+            """After training: nothing to do here (a variant copies averaged weights)."""
 
     return WassersteinGAN
 
 
-def build_wgan(generator, critic):
-    """The Wasserstein GAN of `generator` and `critic`, compiled."""
+def build_wgan(generator, critic, epochs=None):
+    """The Wasserstein GAN of `generator` and `critic`, compiled (`epochs`: for a variant
+    whose learning rate follows the run's length)."""
     wgan = wgan_model_class()(generator, critic, name="wgan")
     wgan.compile()
     return wgan
@@ -155,7 +178,7 @@ def pretrain_critic(wgan, X_TRAIN, NOISE, epochs):
     of the Wasserstein distance, which grows as it learns to tell them apart.
     """
     distances = []
-    print(" epoca | stima di Wasserstein ")
+    print(f" epoca | {wgan.TABLE} ")
     for i in range(epochs):
         n = randint(0, sine_gan.TRAIN_SIZE, size=sine_gan.BATCH_SIZE // 2)
         losses = wgan.train_on_batch(X_TRAIN[n], NOISE[n], return_dict=True)
@@ -164,29 +187,30 @@ def pretrain_critic(wgan, X_TRAIN, NOISE, epochs):
     return distances
 
 
-def plot_critic_pretraining(distances):
-    """The critic's pretraining table as a curve."""
+def plot_critic_pretraining(distances, labels):
+    """The critic's pretraining table as a curve; `labels`: its title and its y axis."""
     import matplotlib.pyplot as plt
 
     fig, axis = plt.subplots(1, 1)
     axis.plot(range(len(distances)), distances, marker="o")
-    axis.set_title("Addestramento del critico")
+    axis.set_title(labels[0])
     axis.set_xlabel("epoca")
-    axis.set_ylabel("stima della distanza di Wasserstein")
+    axis.set_ylabel(labels[1])
     return fig
 
 
 def train_wgan(wgan, X_TRAIN, epochs, monitor):
-    """The Wasserstein training loop: `WGAN_STEPS_PER_EPOCH` generator updates an epoch.
+    """The Wasserstein training loop: `UPDATES_PER_EPOCH` generator updates an epoch.
 
-    Each update takes `WGAN_CRITIC_STEPS` batches of 64 real curves, one per
-    critic update. The table shows the critic's estimate of the distance; the
-    monitor is the slides' loop's.
+    Each call takes `ROUNDS` times `CRITIC_STEPS` batches of 64 real curves,
+    one per critic update. The table shows the critic's estimate of the
+    distance; the monitor is the slides' loop's.
     """
-    print(" epoca | stima di Wasserstein " + monitor.HEADER)
+    print(f" epoca | {wgan.TABLE} " + monitor.HEADER)
+    real_per_call = wgan.ROUNDS * wgan.CRITIC_STEPS * sine_gan.BATCH // 2
     for e in range(epochs):
-        for k in range(WGAN_STEPS_PER_EPOCH):
-            n = randint(0, sine_gan.TRAIN_SIZE, size=WGAN_CRITIC_STEPS * sine_gan.BATCH // 2)
+        for k in range(wgan.UPDATES_PER_EPOCH // wgan.ROUNDS):
+            n = randint(0, sine_gan.TRAIN_SIZE, size=real_per_call)
             losses = wgan.train_on_batch(X_TRAIN[n], return_dict=True)
             if monitor.should_stop(e, k, losses["c_loss"], losses["g_loss"]):
                 return
@@ -195,27 +219,27 @@ def train_wgan(wgan, X_TRAIN, epochs, monitor):
 
 
 def run_wgan(monitor, epochs, pretrain_epochs, build_critic=build_critic,
-             build_generator=build_wgan_generator):
+             build_generator=build_wgan_generator, build_model=build_wgan):
     """The deck's six steps (`run_slides()`), with a critic in place of the discriminator.
 
     Steps 1 and 6 are the slides' own functions. What differs: the critic
     learns inside the Wasserstein model, so the generator and that model
     (step 4) are built before the critic's pretraining (step 3), and step 5
     is `train_wgan()`. Returns what `run_slides()` returns, the critic in
-    the discriminator's place.
+    the discriminator's place. `build_model`: the model of a variant of this one.
     """
     X_TRAIN = sine_gan.make_dataset()
     figures = {"dataset.png": sine_gan.plot_dataset(X_TRAIN)}
     critic = build_critic()
     NOISE = sine_gan.make_noise()
     generator = build_generator()
-    wgan = build_wgan(generator, critic)
+    wgan = build_model(generator, critic, epochs)
     distances = pretrain_critic(wgan, X_TRAIN, NOISE, pretrain_epochs)
-    figures["pretraining.png"] = plot_critic_pretraining(distances)
+    figures["pretraining.png"] = plot_critic_pretraining(distances, wgan.PRETRAINING)
     train_wgan(wgan, X_TRAIN, epochs, monitor)
+    wgan.finish()
     figures["sample.png"] = sine_gan.plot_sample(sine_gan.generate(generator)[0])
     figures["evolution.png"] = sine_gan.plot_evolution(
-        monitor.snapshots, monitor.history, X_TRAIN[:sine_gan.PROBE_SHOWN],
-        title="Curve generate al diminuire della distanza di Wasserstein")
+        monitor.snapshots, monitor.history, X_TRAIN[:sine_gan.PROBE_SHOWN], title=wgan.EVOLUTION)
     return {"generator": generator, "discriminator": critic, "X_TRAIN": X_TRAIN,
             "accuracies": distances, "figures": figures}

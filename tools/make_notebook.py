@@ -31,7 +31,7 @@ SOURCE = ROOT / "tools" / "notebook.py"
 DECK = ROOT / "sine_gan.py"
 # The modules the notebook uses, each after the ones it imports.
 CARRIED = [f"beyond_the_slides/{name}.py" for name in (
-    "__init__", "score", "monitor", "figures", "improved", "wgan", "experiment")]
+    "__init__", "score", "monitor", "figures", "improved", "wgan", "converging", "experiment")]
 # The verdicts shown: the first round's (seeds 1 to 10), until the second round's
 # confirmatory runs (seeds 11 to 30) are complete.
 CLAIMS_REPORT = ROOT / "benchmarks" / "results" / "claims-round1.md"
