@@ -11,9 +11,10 @@ docstrings open with that slide title, with the constants above them, under
 the slide's title, and under the section's text if the slide opens a section.
 The deck's slides all appear, in the deck's order (`main()` aside: the
 script's). Two placeholders are filled: `SOURCES = {}` with the modules the
-notebook carries, and `CLAIMS` with the verdicts of the deck's claims, from
-the claims benchmark's saved results. The notebook is written without outputs
-and with fixed cell ids: the same sources always give the same bytes.
+notebook carries (each headed by its docstring's first line alone), and
+`CLAIMS` with the verdicts of the deck's claims, from the claims benchmark's
+report. The notebook is written without outputs and with fixed cell ids: the
+same sources always give the same bytes.
 """
 
 import argparse
@@ -100,10 +101,20 @@ def claims_table(report=CLAIMS_REPORT):
     return "\n".join(rows)
 
 
+def without_docstring(text):
+    """A module's text without its docstring (the repository has it; the notebook, room)."""
+    first = ast.parse(text).body[0]
+    if not (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)):
+        return text
+    lines = text.splitlines(keepends=True)
+    return f"# {first.value.value.splitlines()[0]}\n" + "".join(lines[first.end_lineno:])
+
+
 def carried(sources):
     """`SOURCES = {...}`: each carried file's text, by its path in the repository."""
     entries = []
     for path, text in sources.items():
+        text = without_docstring(text)
         if "'''" in text or text.endswith("\\"):
             raise SystemExit(f"{path} cannot be carried as a raw string")
         entries.append(f"    {path!r}: r'''{text}''',\n")

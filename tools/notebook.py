@@ -253,7 +253,10 @@ figures["coverage.png"] = plot_coverage(*fits)
 #
 # The improved variant fixes the trembling hand and most of the narrow range of
 # frequencies; the Wasserstein variant, the next lecture, trains the slides'
-# networks with a critic that scores the whole distribution. Both are built on
+# networks with a critic that scores the whole distribution; the converging
+# variant keeps the slides' loss and makes it converge (a penalty on the
+# critic's slope at real curves, an averaged generator, and an output that can
+# only be a curve as smooth as a real one). All are built on
 # the deck's cells above, through `run_slides()`: edit a deck cell (the
 # generator's hidden units, say), run it, and the variants use your edit too.
 #
@@ -276,7 +279,7 @@ CAPTIONS = {
     "coverage.png": "frequency and phase of its curves, against the dataset's",
     "training_history.png": "its table, epoch by epoch",
 }
-VARIANT = "wgan"  # or "improved", or "slides"
+VARIANT = "wgan"  # or "improved", "converging", or "slides"
 for name, fig in try_variant(VARIANT, seed=SEED, epochs=EPOCHS).items():
     display(Markdown(f"**The {VARIANT} variant: {CAPTIONS[name]}**"))
     display(fig)
