@@ -87,7 +87,7 @@ def converging_model_class():
         generator update, `ROUNDS` times per compiled step."""
 
         CRITIC_STEPS, ROUNDS, UPDATES_PER_EPOCH = 1, ROUNDS, UPDATES_PER_EPOCH
-        TABLE = "margine del critico"  # mean score of real curves minus generated ones
+        SCORE, TABLE = "margin", "margine del critico"  # real curves' mean score minus fakes'
         PRETRAINING = ("Addestramento del critico", "margine del critico")
         EVOLUTION = "Curve generate epoca dopo epoca"
 

@@ -15,13 +15,15 @@ from beyond_the_slides.score import GOOD_R2, SHARE_KEY
 
 
 def plot_history(history):
-    """Accuracies (for a critic, its Wasserstein estimate) and sinusoid score per epoch."""
+    """Accuracies (for a critic, its estimate or margin) and sinusoid score per epoch."""
     import matplotlib.pyplot as plt
 
     epochs = [h["epoch"] for h in history]
     fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(6.4, 5.6))
-    if "distance" in history[0]:
-        top.plot(epochs, [h["distance"] for h in history], label="stima di Wasserstein")
+    critic = {"distance": "stima di Wasserstein", "margin": "margine del critico"}
+    key = next((k for k in critic if k in history[0]), None)
+    if key:
+        top.plot(epochs, [h[key] for h in history], label=critic[key])
         top.set_ylabel("critico (ultimo passo)")
     else:
         top.plot(epochs, [h["d_acc"] for h in history], label="accuratezza discrimin.")

@@ -94,7 +94,7 @@ def wgan_model_class():
         """
 
         CRITIC_STEPS, ROUNDS, UPDATES_PER_EPOCH = WGAN_CRITIC_STEPS, 1, WGAN_STEPS_PER_EPOCH
-        TABLE = "stima di Wasserstein"  # the table's column: the critic's `distance`
+        SCORE, TABLE = "distance", "stima di Wasserstein"  # the critic's figure, its column
         PRETRAINING = ("Addestramento del critico", "stima della distanza di Wasserstein")
         EVOLUTION = "Curve generate al diminuire della distanza di Wasserstein"
 
@@ -149,13 +149,13 @@ def wgan_model_class():
             data, fake, _ = keras.utils.unpack_x_y_sample_weight(data)
             if fake is not None:  # the critic's pretraining
                 c_loss, distance = self.critic_step(data, fake)
-                return {"c_loss": c_loss, "distance": distance}
+                return {"c_loss": c_loss, self.SCORE: distance}
             for chunk in tf.split(data, self.ROUNDS):
                 for real in tf.split(chunk, self.CRITIC_STEPS):
                     fake = self.generator(self.fresh_noise(tf.shape(real)[0]), training=True)
                     c_loss, distance = self.critic_step(real, fake)
                 g_loss = self.generator_step(tf.shape(real)[0])
-            return {"c_loss": c_loss, "distance": distance, "g_loss": g_loss}
+            return {"c_loss": c_loss, self.SCORE: distance, "g_loss": g_loss}
 
         def finish(self):
             """After training: nothing to do here (a variant copies averaged weights)."""
@@ -182,8 +182,8 @@ def pretrain_critic(wgan, X_TRAIN, NOISE, epochs):
     for i in range(epochs):
         n = randint(0, sine_gan.TRAIN_SIZE, size=sine_gan.BATCH_SIZE // 2)
         losses = wgan.train_on_batch(X_TRAIN[n], NOISE[n], return_dict=True)
-        distances.append(losses["distance"])
-        print(f"    {i:3} | {losses['distance']:20.5f}")
+        distances.append(losses[wgan.SCORE])
+        print(f"    {i:3} | {losses[wgan.SCORE]:20.5f}")
     return distances
 
 
@@ -215,7 +215,7 @@ def train_wgan(wgan, X_TRAIN, epochs, monitor):
             if monitor.should_stop(e, k, losses["c_loss"], losses["g_loss"]):
                 return
         scores = monitor.end_epoch(wgan.generator, e, **losses)
-        print(f"    {e:03n} | {losses['distance']:20.5f}" + scores, flush=True)
+        print(f"    {e:03n} | {losses[wgan.SCORE]:20.5f}" + scores, flush=True)
 
 
 def run_wgan(monitor, epochs, pretrain_epochs, build_critic=build_critic,
