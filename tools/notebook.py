@@ -272,7 +272,7 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 CAPTIONS = {
-    "pretraining.png": "pretraining its discriminator (its critic, for wgan)",
+    "pretraining.png": "pretraining its discriminator (a critic, for wgan and converging)",
     "sample.png": "one curve of the trained generator",
     "evolution.png": "the curves epoch after epoch",
     "frequencies.png": "the frequencies it draws, against the dataset's",
