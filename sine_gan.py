@@ -9,7 +9,7 @@ fool a discriminator that learns to tell real sinusoids from fakes.
 This file is the deck: one section per slide, in the deck's order, with the
 deck's names (`X_TRAIN`, `X_COORDS`, `NOISE`, `ONEZEROS`, ...) and
 hyperparameters, closed by `run_slides()`, the deck's six steps. What the
-deck does not show (the score, the training monitor, the two variants, safe
+deck does not show (the score, the training monitor, the variants, safe
 file writing and the command line) lives beside it, in `beyond_the_slides/`.
 
 Run it with `python sine_gan.py` (under a minute on two CPU cores);
