@@ -114,16 +114,17 @@ def scoring_rng(seed):
     return np.random.default_rng([seed, 1])
 
 
-def new_monitor(rng, epochs, signals=()):
+def new_monitor(rng, epochs):
     """A monitor for `epochs` epochs, whose probe is the next draw of `rng`."""
     probe = rng.uniform(sine_gan.Y_MIN, sine_gan.Y_MAX, (PROBE_SIZE, sine_gan.SAMPLE_LEN))
-    return TrainingMonitor(probe, epochs, signals)
+    return TrainingMonitor(probe, epochs)
 
 
-def start_run(seed, epochs, signals=()):
-    """Seed everything and make the run's monitor. Returns it and the scoring generator."""
+def start_run(seed, epochs):
+    """Seed everything and make the run's monitor (a run that handles stop signals gives it
+    their list as `monitor.signals`). Returns it and the scoring generator."""
     rng = scoring_rng(seed)
-    return new_monitor(rng, epochs, signals), rng
+    return new_monitor(rng, epochs), rng
 
 
 class ShortTable(io.TextIOBase):
