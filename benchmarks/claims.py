@@ -498,13 +498,7 @@ def machine_line(jobs):
     """The machine the runs were made on, in one line."""
     import platform
 
-    model = platform.processor() or "cpu"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return (f"{os.cpu_count()} CPUs ({model}), {platform.system()}, Python "
+    return (f"{os.cpu_count()} CPUs ({seeds.cpu_model()}), {platform.system()}, Python "
             f"{platform.python_version()}, {jobs} run(s) at a time, one TensorFlow thread each")
 
 

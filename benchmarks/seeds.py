@@ -124,6 +124,30 @@ def load_results(path, prog):
     return saved
 
 
+def cpu_model():
+    """The processor's model name, as the kernel gives it."""
+    import platform
+
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "cpu"
+
+
+def provenance():
+    """Where a run comes from: the commit of the code (with '+changes' if the tracked files,
+    saved results aside, differ from it) and the processor."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        changed = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", ".",
+                                  ":!benchmarks/results"], cwd=ROOT).returncode != 0
+    except (OSError, subprocess.CalledProcessError):
+        head, changed = "unknown", False
+    return {"commit": head + ("+changes" if changed else ""), "cpu": cpu_model()}
+
+
 def run_saved(runs, epochs, jobs, save, about, script=__file__, describe=None):
     """Each (configuration, seed) of `runs` in a fresh process of `script`, `jobs` at a time.
 
@@ -131,7 +155,8 @@ def run_saved(runs, epochs, jobs, save, about, script=__file__, describe=None):
     every run that ends is added to it at once (whole or not at all), so that
     a long benchmark can stop and go on later. TensorFlow's threads are split
     between the jobs; a line is printed as each run ends. Returns the reports
-    by (configuration, seed) and how many runs failed; on Ctrl-C or SIGTERM,
+    by (configuration, seed) and how many runs failed; each new report carries the commit
+    and processor it ran on and the time it finished (UTC). On Ctrl-C or SIGTERM,
     every worker is stopped, their temporary folders removed, and it returns
     (None, None) after saying what was kept.
     """
@@ -145,6 +170,7 @@ def run_saved(runs, epochs, jobs, save, about, script=__file__, describe=None):
                                               if k not in ("config", "seed")}
                    for r in saved["results"]}
     todo = [run for run in runs if run not in results]
+    origin = provenance()
     cores = os.cpu_count() or 1
     threads = max(1, cores // jobs)
     print(f"{len(todo)} runs of {epochs} epochs ({len(runs) - len(todo)} already in {path}), "
@@ -180,6 +206,8 @@ def run_saved(runs, epochs, jobs, save, about, script=__file__, describe=None):
                     if proc.returncode != 0:
                         raise ValueError(errors[-2000:])
                     report = results[config, seed] = json.loads(text.strip().splitlines()[-1])
+                    report.update(origin, finished=time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                                 time.gmtime()))
                 except (ValueError, IndexError) as problem:
                     failed += 1
                     print(f"[{done}] {config} seed {seed} failed:\n{problem}", file=sys.stderr,

@@ -258,14 +258,20 @@ def test_a_long_benchmark_keeps_each_run_as_it_ends_and_goes_on_from_there(tmp_p
     runs = [("0", 1), ("0", 2)]
     results, failed = seeds.run_saved(runs, 1, 2, save, {"seeds": [1, 2]}, script=script,
                                       describe=lambda r: "ok")
-    assert failed == 0 and results[("0", 2)] == {"median_r2": 0.52}
+    assert failed == 0 and results[("0", 2)]["median_r2"] == 0.52
     kept = json.loads(save.with_suffix(".json").read_text())
     assert [(r["config"], r["seed"]) for r in kept["results"]] == runs
+    # Each run says where it comes from: the commit, the processor, when it finished.
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=claims.ROOT, capture_output=True,
+                          text=True).stdout.strip()
+    for run in kept["results"]:
+        assert run["commit"].startswith(head) and run["cpu"] == seeds.cpu_model()
+        assert time.strptime(run["finished"], "%Y-%m-%dT%H:%M:%SZ")
     # Run again with one more seed: only the new run is made.
     script.write_text(FAKE_WORKER.replace("0.5 +", "0.7 +"))
     results, _ = seeds.run_saved([*runs, ("0", 3)], 1, 2, save, {"seeds": [1, 2, 3]},
                                  script=script, describe=lambda r: "ok")
-    assert results[("0", 1)] == {"median_r2": 0.51} and results[("0", 3)] == {"median_r2": 0.73}
+    assert results[("0", 1)]["median_r2"] == 0.51 and results[("0", 3)]["median_r2"] == 0.73
 
 
 INTERRUPTED = """
