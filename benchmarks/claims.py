@@ -7,9 +7,9 @@ Every (configuration, seed) is a run in a fresh process, as in
 `slides` is the default run of `python sine_gan.py --seed N`, number for
 number. The protocol (what each claim compares, on which measure, in which
 direction, and the smallest difference that matters) is fixed in
-`benchmarks/deck_claims.py`. Each effect's verdict comes from the paired
-differences over the seeds, their median and a 95% interval (see
-`sign_interval()` and `reading()`).
+`benchmarks/deck_claims.py`; the verdicts, from the paired differences over
+the seeds, in `benchmarks/verdicts.py`; the report, pre-registered verdicts
+first and then the deviations, in `benchmarks/claims_report.py`.
 
 Run: python benchmarks/claims.py --seeds 11 12 ... 30 --save benchmarks/results/claims
      python benchmarks/claims.py --claim dropout --seeds 11 12   # a look, nothing written
@@ -20,18 +20,13 @@ the same command later goes on from there. Nothing is written without --save
 (and --figures for the figures).
 """
 
+import argparse
+import contextlib
+import json
+import os
+import sys
 import time
-
-PROCESS_START = time.perf_counter()
-
-import argparse  # noqa: E402
-import contextlib  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
-import os  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,6 +35,12 @@ import numpy as np  # noqa: E402
 
 import benchmarks.seeds as seeds  # noqa: E402
 import sine_gan  # noqa: E402
+from benchmarks.claims_report import (  # noqa: E402
+    configs_of,
+    problem_with,
+    protocol_markdown,
+    report_markdown,
+)
 from benchmarks.classifier import real_curves  # noqa: E402
 from benchmarks.deck_claims import (  # noqa: E402
     CLAIMS,
@@ -48,7 +49,6 @@ from benchmarks.deck_claims import (  # noqa: E402
     NEVER,
     PRETRAIN_CHECKS,
     PRETRAINING_ONLY,
-    TITLES,
 )
 from beyond_the_slides.experiment import builders_for  # noqa: E402
 from beyond_the_slides.improved import build_improved_generator  # noqa: E402
@@ -252,7 +252,7 @@ def pretraining_run(seed):
             "seconds": time.perf_counter() - start, "cpu_seconds": cpu_seconds()}
 
 
-def worker(config, seed, epochs, out):
+def worker(config, seed, epochs):
     """In this process: one run, its measures printed as JSON (the contract of seeds.py)."""
     with contextlib.redirect_stdout(sys.stderr):  # the run's tables are not the result
         report = pretraining_run(seed) if config == PRETRAINING_ONLY else gan_run(
@@ -270,170 +270,6 @@ def describe(report):
             f"{report['roughness_ratio']:.1f}x, W1 {report['frequency_w1']:.3f}, memorisation "
             f"{report['memorisation_ratio']:.2f}, gap {report['d_overfit_gap']:+.4f}, "
             f"{report['cpu_seconds']:.0f} CPU-s")
-
-
-# Verdicts ------------------------------------------------------------------------------------
-
-def value(report, key):
-    """A measure of one run's report; `held_out_accuracy.N` reaches into its dict."""
-    if key.startswith("held_out_accuracy."):
-        return report["held_out_accuracy"][key.split(".", 1)[1]]
-    return report[key]
-
-
-def configs_of(claim):
-    """The configurations a claim runs."""
-    return list(dict.fromkeys(config for config, _ in CLAIMS[claim]["rows"]))
-
-
-def paired_differences(results, effect, seeds_run):
-    """a - b, seed by seed, for the seeds where both were measured. `b` is a configuration,
-    a number, or another measure of a's own run (claim 2: two points of one pretraining)."""
-    a, b, key = effect["a"], effect["b"], effect["key"]
-    diffs = []
-    for seed in seeds_run:
-        if (a, seed) not in results:
-            continue
-        try:
-            if isinstance(b, str) and b in TITLES:
-                right = value(results[a, seed], b)
-            elif isinstance(b, str):
-                right = value(results[b, seed], key)
-            else:
-                right = b
-            diffs.append(value(results[a, seed], key) - right)
-        except KeyError:  # b not run for this seed, or a measure this run does not have
-            continue
-    return diffs
-
-
-def sign_interval(diffs, level=0.95):
-    """A distribution-free interval for the median of `diffs`, from their order statistics.
-
-    The sign test's exact interval: [d(k), d(n+1-k)] for the largest k with
-    P(Binomial(n, 1/2) < k) <= (1 - level) / 2; for 20 seeds, the 6th and 15th
-    smallest differences (95.9%). None when n is too small (under 6).
-    """
-    n, d = len(diffs), sorted(diffs)
-    k, tail = 0, 0.0
-    while k < n:
-        next_tail = tail + math.comb(n, k) / 2**n
-        if next_tail > (1 - level) / 2:
-            break
-        tail, k = next_tail, k + 1
-    return None if k == 0 else (d[k - 1], d[n - k])
-
-
-def reading(effect, diffs):
-    """What the interval says of one effect: shown, reversed, no effect that matters, or not
-    determined (or, for an equivalence: no effect that matters, differs, not determined)."""
-    interval = sign_interval(diffs)
-    if interval is None:
-        return "not measured", None
-    lo, hi = interval
-    sdm = effect["sdm"]
-    if -sdm < lo and hi < sdm:
-        return "no effect that matters", interval
-    if effect["direction"] == "equivalent":
-        return ("differs" if lo > 0 or hi < 0 else "not determined"), interval
-    sign = 1 if effect["direction"] == "higher" else -1
-    if sign * lo > 0 and sign * hi > 0:
-        return "shown", interval
-    if sign * lo < 0 and sign * hi < 0:
-        return "reversed", interval
-    return "not determined", interval
-
-
-def verdict(effects, readings):
-    """A claim's verdict from the readings of the effects in the slide's words.
-
-    An effect claim holds when all of them are shown, holds only in part when
-    some are, does not hold when none is and some are reversed or show no
-    effect that matters, and is not determined otherwise. An equivalence holds
-    when every width shows no effect that matters, does not hold when any
-    differs, and is not determined otherwise.
-    """
-    own = [r for e, r in zip(effects, readings) if not e["beyond"]]
-    if not own or "not measured" in own:
-        return "not measured"
-    if all(e["direction"] == "equivalent" for e in effects):
-        good, bad = own.count("no effect that matters"), own.count("differs")
-        return ("holds" if good == len(own) else "does not hold" if bad
-                else "holds only in part" if good else "not determined")
-    shown = own.count("shown")
-    against = own.count("reversed") + own.count("no effect that matters")
-    return ("holds" if shown == len(own) else "holds only in part" if shown
-            else "does not hold" if against else "not determined")
-
-
-def claim_table(claim, results, seeds_run):
-    """A claim's tables and verdict, in Markdown, from the results."""
-    spec = CLAIMS[claim]
-    lines = ["| configuration | measure | min | median | max | seeds |",
-             "|---|---|---|---|---|---|"]
-    for config, key in spec["rows"]:
-        values = []
-        for seed in seeds_run:
-            with contextlib.suppress(KeyError):
-                values.append(value(results[config, seed], key))
-        if not values:
-            continue
-        title, fmt = TITLES[key]
-        cells = [fmt.format(v) for v in (min(values), statistics.median(values), max(values))]
-        lines.append(f"| {config} | {title} | " + " | ".join(cells) + f" | {len(values)} |")
-    lines += ["", "| effect | paired difference a - b: median [95% interval] | seeds | smallest "
-              "that matters | reading |", "|---|---|---|---|---|"]
-    readings = []
-    for effect in spec["effects"]:
-        diffs = paired_differences(results, effect, seeds_run)
-        word, interval = reading(effect, diffs)
-        readings.append(word)
-        fmt = TITLES.get(effect["key"], ("", "{:.4f}"))[1].replace("+", "")
-        text = "–" if not diffs else (f"{fmt.format(statistics.median(diffs))}" + (
-            f" [{fmt.format(interval[0])}, {fmt.format(interval[1])}]" if interval else ""))
-        mark = " (beyond the slide's words)" if effect["beyond"] else ""
-        lines.append(f"| {effect['effect']}{mark} | {text} | {len(diffs)} | "
-                     f"{fmt.format(effect['sdm'])} | {word} |")
-    word = verdict(spec["effects"], readings)
-    lines += ["", f"**Verdict: {word}.**"]
-    return "\n".join(lines), word
-
-
-def verdicts(saved):
-    """(name, claim, verdict) for each claim of a saved results file's content."""
-    results = {(r["config"], r["seed"]): r for r in saved["results"]}
-    return [(name, CLAIMS[name], claim_table(name, results, saved["seeds"])[1])
-            for name in saved["claims"]]
-
-
-def protocol_markdown():
-    """Every effect of the protocol, as a Markdown table."""
-    lines = ["| claim | effect | a - b on | predicted | smallest difference that matters |",
-             "|---|---|---|---|---|"]
-    for name, spec in CLAIMS.items():
-        for e in spec["effects"]:
-            b = e["b"] if isinstance(e["b"], str) else f"{e['b']:g}"
-            mark = " (beyond the slide's words)" if e["beyond"] else ""
-            predicted = {"higher": "a > b", "lower": "a < b",
-                         "equivalent": "no difference that matters"}[e["direction"]]
-            compared = (f"{TITLES[e['key']][0]} - {TITLES[b][0]}, one run" if b in TITLES
-                        else f"{e['a']} - {b}, {TITLES[e['key']][0]}")
-            lines.append(f"| {name} | {e['effect']}{mark} | {compared} | {predicted} | "
-                         f"{e['sdm']:g} |")
-    return "\n".join(lines)
-
-
-def report_markdown(results, claims, seeds_run, machine):
-    effects = sum(len(CLAIMS[c]["effects"]) for c in claims)
-    parts = [f"Claims measured on seeds {', '.join(map(str, seeds_run))}; {machine}. "
-             f"{effects} effects, each with a 95% interval: if none were real, about "
-             f"{effects * 0.05:.0f} would still come out shown or reversed by chance."]
-    for claim in claims:
-        spec = CLAIMS[claim]
-        table, _ = claim_table(claim, results, seeds_run)
-        parts += ["", f"## {claim}", "", f"*{spec['words']}* ({spec['slide']}): {spec['gloss']}.",
-                  "", spec["experiment"], "", table]
-    return "\n".join(parts) + "\n"
 
 
 # Figures -------------------------------------------------------------------------------------
@@ -527,8 +363,8 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     if args.worker:
-        config, seed, epochs, out = args.worker
-        return worker(config, int(seed), int(epochs), out)
+        config, seed, epochs, _ = args.worker  # seeds.py's contract: a folder, unused here
+        return worker(config, int(seed), int(epochs))
     if args.list:
         print("\n".join(CLAIMS))
         return 0
@@ -539,6 +375,11 @@ def main(argv=None):
     if args.results:
         saved = seeds.load_results(args.results, "claims.py")
         if saved is None:
+            return 2
+        problem = problem_with(saved)
+        if problem:
+            print(f"claims.py: error: --results {args.results}: not a results file of this "
+                  f"protocol ({problem})", file=sys.stderr)
             return 2
         results = {(r["config"], r["seed"]): r for r in saved["results"]}
         args.seeds, machine, failed = saved["seeds"], saved["machine"], 0

@@ -45,10 +45,15 @@ def held(epochs):
     return f"held_out_accuracy.{epochs}"
 
 
-def effect(text, a, b, key, direction, beyond=False, sdm=None):
-    """One effect of the protocol; `sdm` defaults to the measure's."""
+def effect(text, a, b, key, direction, beyond=False, sdm=None, against="config"):
+    """One effect of the protocol; `sdm` defaults to the measure's. `against` names what
+    `b` is: "config", another configuration on the same measure; "measure", another
+    measure of a's own run; "threshold", a fixed number."""
+    if (against == "threshold") != isinstance(b, (int, float)):
+        raise ValueError(f"{text}: b={b!r} against a {against}")
     return {"effect": text, "a": a, "b": b, "key": key, "direction": direction,
-            "beyond": beyond, "sdm": SDM[key.split(".")[0]] if sdm is None else sdm}
+            "beyond": beyond, "sdm": SDM[key.split(".")[0]] if sdm is None else sdm,
+            "against": against}
 
 
 WIDTHS = (64, 128, 512, 1024)  # hidden units tried against the slides' 256 (claim 4)
@@ -87,11 +92,11 @@ CLAIMS = {
         "rows": [(PRETRAINING_ONLY, held(e)) for e in PRETRAIN_CHECKS],
         "effects": [
             effect("accuracy after 8 epochs above that after 1", PRETRAINING_ONLY, held(1),
-                   held(8), "higher"),
+                   held(8), "higher", against="measure"),
             effect("accuracy after 32 epochs above that after 8", PRETRAINING_ONLY, held(8),
-                   held(32), "higher"),
+                   held(32), "higher", against="measure"),
             effect("accuracy after 256 epochs above that after 32", PRETRAINING_ONLY,
-                   held(32), held(256), "higher"),
+                   held(32), held(256), "higher", against="measure"),
         ],
     },
     "dropout": {
@@ -153,7 +158,7 @@ CLAIMS = {
             effect("two hidden layers of 256 tremble less than the slides' one",
                    "hidden=256+256", "slides", "roughness_ratio", "lower"),
             effect("two hidden layers of 256 learn (median R² above 0.9)", "hidden=256+256",
-                   0.9, "median_r2", "higher", beyond=True),
+                   0.9, "median_r2", "higher", beyond=True, against="threshold"),
         ],
     },
     "order-from-chaos": {
@@ -169,9 +174,10 @@ CLAIMS = {
         "rows": [("slides", k) for k in ("memorisation_ratio", "median_r2")],
         "effects": [
             effect(f"curves from fresh noise are not copies (memorisation ratio above "
-                   f"{NOT_COPIES})", "slides", NOT_COPIES, "memorisation_ratio", "higher"),
+                   f"{NOT_COPIES})", "slides", NOT_COPIES, "memorisation_ratio", "higher",
+                   against="threshold"),
             effect("curves from fresh noise are sinusoids (median R² above 0.9)", "slides",
-                   0.9, "median_r2", "higher"),
+                   0.9, "median_r2", "higher", against="threshold"),
         ],
     },
     "old-laptop": {
@@ -189,7 +195,7 @@ CLAIMS = {
                  for c in ("slides", "hidden=256+256")],
         "effects": [
             effect(f"a whole run within {CPU_BUDGET} CPU-seconds", "slides", CPU_BUDGET,
-                   "cpu_seconds", "lower"),
+                   "cpu_seconds", "lower", against="threshold"),
             effect("a deeper generator takes more CPU-seconds", "hidden=256+256", "slides",
                    "cpu_seconds", "higher", beyond=True),
         ],

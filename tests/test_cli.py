@@ -4,7 +4,6 @@ import csv
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import keras
@@ -98,12 +97,10 @@ def test_usage_errors_answer_without_loading_tensorflow(cli):
     code = ("import sys, sine_gan\n"
             "assert sine_gan.main(['--epochs', 'x']) == 2\n"
             "print(sorted(m for m in ('tensorflow', 'keras', 'matplotlib') if m in sys.modules))\n")
-    start = time.perf_counter()
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=Path(sine_gan.__file__).parent, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
-    assert time.perf_counter() - start < 10  # TensorFlow alone takes seconds; generous bound
+    assert result.stdout.strip() == "[]"  # none of the slow imports happened
     help_text = cli("--help")
     assert help_text.returncode == 0 and "143 SIGTERM" in help_text.stdout
     assert help_text.stderr == ""
