@@ -102,7 +102,8 @@ def ordinal(k):
 def effects_header(n, level=LEVEL):
     k, coverage = order_statistic(n, level)
     where = f"{ordinal(k)} and {ordinal(n + 1 - k)} of {n}" if k else "too few seeds"
-    return [f"| effect | n | paired difference a - b: median [{coverage:.1%} confidence interval "
+    shown = f"{coverage:.1%}" if coverage < 0.999 else f"{coverage:.2%}"
+    return [f"| effect | n | paired difference a - b: median [{shown} confidence interval "
             f"for the median: the {where}] | smallest that matters | reading |",
             "|---|---|---|---|---|"]
 

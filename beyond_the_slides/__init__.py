@@ -4,7 +4,10 @@
 - `monitor`: watching the slides' training loop (the history, the probe, stops).
 - `figures`: the figures beyond the slides, and the evolution GIF.
 - `improved`: `--variant improved`, the slides' networks with three fixes.
+- `critic_gan`: the neutral base of the variants trained with a critic: one
+  `keras.Model`, its losses and optimizers given by each variant's recipe.
 - `wgan`: `--variant wgan`, the slides' networks as a Wasserstein GAN.
+- `converging`: `--variant converging`, the slides' networks and loss, made to converge.
 - `experiment`: one run of a variant in memory (the notebook and benchmarks use it).
 - `signals`: Ctrl-C, SIGTERM and SIGHUP, and what each does to a run.
 - `safe_files`: a run's files, all or none, and never a file of the user's.

@@ -18,25 +18,30 @@ what the field found makes it converge:
   points. Every training curve passes through it unchanged; a wobble faster
   than any training curve has nowhere to go.
 
-The networks are the slides' (the critic is `wgan.build_critic()`), and so are
-the data, the noise, the critic's pretraining against `NOISE`, the monitor and
-the figures. Training is `wgan.py`'s model, loop and table: this module
-overrides only the losses, the optimizers and the number of updates.
+The networks are the slides' (the critic is `critic_gan.build_critic()`), and
+so are the data, the noise, the critic's pretraining against `NOISE`, the
+monitor and the figures. Training is the neutral base of `critic_gan.py`:
+this module gives its losses, its optimizers and its counts.
+
+Each part can be left out, to measure what it earns (`ABLATIONS`, run by the
+benchmarks as `converging-no_r1` and so on).
 """
 
-import functools
 
 import numpy as np
 
 import sine_gan
-from beyond_the_slides.improved import with_frozen_layer
-from beyond_the_slides.wgan import run_wgan, wgan_model_class
+from beyond_the_slides.critic_gan import run_critic_gan
+from beyond_the_slides.improved import build_improved_generator, with_frozen_layer
 
 PROJECTION_RANK, PROJECTION_BAND, PROJECTION_GAIN = 12, 2.1, 1.1
 R1_GAMMA = 1.0  # weight of the R1 penalty: gamma / 2 * E |grad D(real)|^2
 LEARNING_RATE, BETAS, EMA_MOMENTUM = 2e-4, (0.5, 0.99), 0.999
 UPDATES_PER_EPOCH, ROUNDS = 256, 4  # generator updates an epoch, and per compiled step
 DECAY_FROM = 0.75  # the learning rate decays to 0 after this share of the updates
+# The recipe less one part: the projection replaced by the wgan variant's low-pass filter,
+# no R1, no averaged generator, no decay, or half the updates an epoch.
+ABLATIONS = ("lowpass", "no_r1", "no_ema", "no_decay", "half_updates")
 
 
 def band_limited_projection(rank=PROJECTION_RANK, band=PROJECTION_BAND):
@@ -53,83 +58,80 @@ def band_limited_projection(rank=PROJECTION_RANK, band=PROJECTION_BAND):
     return leading @ leading.T
 
 
-def build_converging_generator():
+def build_converging_generator(without=()):
     """The slides' generator, then the frozen band-limited projection (with a gain of 1.1,
-    so that a `tanh` output short of 1 still makes a curve of amplitude 1)."""
+    so that a `tanh` output short of 1 still makes a curve of amplitude 1); without
+    "lowpass" in `without`, the wgan variant's low-pass filter in its place."""
+    if "lowpass" in without:
+        return build_improved_generator(("lowpass",))
     return with_frozen_layer(sine_gan.build_generator(),
                              PROJECTION_GAIN * band_limited_projection(), "projection")
 
 
-@functools.cache
-def converging_model_class():
-    """The `ConvergingGAN` model class, defined on first use (it needs Keras)."""
+def decaying(rate, updates):
+    """A learning rate of `rate` until `DECAY_FROM` of `updates`, then linearly down to 0."""
     import keras
-    import tensorflow as tf
 
     class LastQuarterDecay(keras.optimizers.schedules.LearningRateSchedule):
-        """`rate` until `DECAY_FROM` of `updates`, then linearly down to 0."""
-
-        def __init__(self, rate, updates):
-            self.rate, self.updates = rate, float(updates)
-
         def __call__(self, step):
-            start = DECAY_FROM * self.updates
-            done = tf.clip_by_value((tf.cast(step, "float32") - start)
-                                    / (self.updates - start), 0.0, 1.0)
-            return self.rate * (1.0 - done)
+            start = DECAY_FROM * updates
+            done = keras.ops.clip((keras.ops.cast(step, "float32") - start)
+                                  / (updates - start), 0.0, 1.0)
+            return rate * (1.0 - done)
 
         def get_config(self):
-            return {"rate": self.rate, "updates": self.updates}
+            return {"rate": rate, "updates": updates}
 
-    class ConvergingGAN(wgan_model_class()):
-        """The Wasserstein model's shape, with the slides' loss, R1, the averaged
-        generator and the decaying learning rate: one critic update, then one
-        generator update, `ROUNDS` times per compiled step."""
-
-        CRITIC_STEPS, ROUNDS, UPDATES_PER_EPOCH = 1, ROUNDS, UPDATES_PER_EPOCH
-        SCORE, TABLE = "margin", "margine del critico"  # real curves' mean score minus fakes'
-        PRETRAINING = ("Addestramento del critico", "margine del critico")
-        EVOLUTION = "Curve generate epoca dopo epoca"
-
-        def __init__(self, generator, critic, updates, **kwargs):
-            self.updates = updates
-            super().__init__(generator, critic, **kwargs)
-
-        def optimizers(self):
-            def adam(**ema):
-                return keras.optimizers.Adam(LastQuarterDecay(LEARNING_RATE, self.updates),
-                                             *BETAS, **ema)
-
-            return adam(), adam(use_ema=True, ema_momentum=EMA_MOMENTUM)
-
-        def critic_loss(self, real, fake):
-            with tf.GradientTape() as tape:
-                tape.watch(real)
-                real_score = self.critic(real, training=True)
-            gradient = tape.gradient(real_score, real)
-            fake_score = self.critic(fake, training=True)
-            r1 = tf.reduce_mean(tf.reduce_sum(tf.square(gradient), axis=1))
-            loss = (tf.reduce_mean(tf.nn.softplus(-real_score))
-                    + tf.reduce_mean(tf.nn.softplus(fake_score)) + R1_GAMMA / 2 * r1)
-            return loss, tf.reduce_mean(real_score) - tf.reduce_mean(fake_score)
-
-        def generator_loss(self, fake_score):
-            return tf.reduce_mean(tf.nn.softplus(-fake_score))
-
-        def finish(self):
-            """The averaged weights become the generator's: what is saved and scored."""
-            self.generator_optimizer.finalize_variable_values(
-                self.generator.trainable_variables)
-
-    return ConvergingGAN
+    return LastQuarterDecay()
 
 
-def build_converging(generator, critic, epochs):
-    """The model of `generator` and `critic`, compiled for a run of `epochs` epochs."""
-    model = converging_model_class()(generator, critic, epochs * UPDATES_PER_EPOCH,
-                                     name="converging")
-    model.compile()
-    return model
+def r1_critic_loss(gamma):
+    """The slides' loss, non-saturating, plus gamma / 2 times the R1 penalty on real curves;
+    and the critic's margin (real curves' mean score minus fakes'), which the table shows."""
+    def critic_loss(gan, real, fake):
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(real)
+            real_score = gan.critic(real, training=True)
+        gradient = tape.gradient(real_score, real)
+        fake_score = gan.critic(fake, training=True)
+        r1 = tf.reduce_mean(tf.reduce_sum(tf.square(gradient), axis=1))
+        loss = (tf.reduce_mean(tf.nn.softplus(-real_score))
+                + tf.reduce_mean(tf.nn.softplus(fake_score)) + gamma / 2 * r1)
+        return loss, tf.reduce_mean(real_score) - tf.reduce_mean(fake_score)
+
+    return critic_loss
 
 
-run_converging = functools.partial(run_wgan, build_model=build_converging)
+def generator_loss(fake_score):
+    """The slides' loss for the generator, non-saturating: -log D(fake)."""
+    import tensorflow as tf
+
+    return tf.reduce_mean(tf.nn.softplus(-fake_score))
+
+
+def converging_recipe(without=()):
+    """The recipe (see `critic_gan.py`), less the parts named in `without`."""
+    import keras
+
+    def optimizers(updates):
+        rate = LEARNING_RATE if "no_decay" in without else decaying(LEARNING_RATE, updates)
+        ema = {} if "no_ema" in without else {"use_ema": True, "ema_momentum": EMA_MOMENTUM}
+        return keras.optimizers.Adam(rate, *BETAS), keras.optimizers.Adam(rate, *BETAS, **ema)
+
+    return {
+        "critic_steps": 1, "rounds": ROUNDS,
+        "updates_per_epoch": UPDATES_PER_EPOCH // (2 if "half_updates" in without else 1),
+        "optimizers": optimizers, "generator_loss": generator_loss,
+        "critic_loss": r1_critic_loss(0.0 if "no_r1" in without else R1_GAMMA),
+        "labels": {"score": "margin", "table": "margine del critico",
+                   "pretraining": ("Addestramento del critico", "margine del critico"),
+                   "evolution": "Curve generate epoca dopo epoca"},
+    }
+
+
+def run_converging(monitor, epochs, pretrain_epochs, build_critic, build_generator, without=()):
+    """The six steps of the critic's variants (`run_critic_gan()`) with this recipe."""
+    return run_critic_gan(converging_recipe(without), "converging", monitor, epochs,
+                          pretrain_epochs, build_critic, build_generator)

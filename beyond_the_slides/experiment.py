@@ -10,7 +10,8 @@ import functools
 import io
 
 import sine_gan
-from beyond_the_slides.converging import build_converging_generator, run_converging
+from beyond_the_slides.converging import ABLATIONS, build_converging_generator, run_converging
+from beyond_the_slides.critic_gan import build_critic
 from beyond_the_slides.figures import plot_coverage, plot_frequencies, plot_history
 from beyond_the_slides.improved import (
     IMPROVEMENTS,
@@ -19,17 +20,23 @@ from beyond_the_slides.improved import (
 )
 from beyond_the_slides.monitor import start_run
 from beyond_the_slides.score import EVAL_SIZE, describe_report, final_report
-from beyond_the_slides.wgan import build_critic, build_wgan_generator, run_wgan
+from beyond_the_slides.wgan import build_wgan_generator, run_wgan
 
 DEFAULT_SEED = 1
 VARIANTS = ("slides", "improved", "wgan", "converging")
 
 
 def builders_for(config):
-    """The two builders of a variant, or of changes joined by '+' (for benchmarks).
+    """The two builders of a variant, or of changes joined by '+', or of the converging
+    variant less one part, `converging-PART` (for benchmarks).
 
     The deck's are looked up when called: in the notebook, its own cells' builders.
     """
+    if config.startswith("converging-"):
+        part = config.split("-", 1)[1]
+        if part not in ABLATIONS:
+            raise ValueError(f"unknown part {part!r}; known: {', '.join(ABLATIONS)}")
+        return build_critic, functools.partial(build_converging_generator, (part,))
     if config in VARIANTS:
         return {"slides": (sine_gan.build_discriminator, sine_gan.build_generator),
                 "improved": (build_improved_discriminator, build_improved_generator),
@@ -48,6 +55,8 @@ def run_variant(config, monitor, pretrain_epochs=None):
     `start_run()` made, seeding the run. Returns the run (see `run_slides()`)."""
     build_d, build_g = builders_for(config)
     steps = {"wgan": run_wgan, "converging": run_converging}.get(config, sine_gan.run_slides)
+    if config.startswith("converging-"):
+        steps = functools.partial(run_converging, without=(config.split("-", 1)[1],))
     pretrain_epochs = sine_gan.PRETRAIN_EPOCHS if pretrain_epochs is None else pretrain_epochs
     return steps(monitor, monitor.epochs, pretrain_epochs, build_d, build_g)
 

@@ -16,6 +16,8 @@ import sine_gan
 FIT_FREQUENCIES = np.linspace(0.05, 4.0, 791)  # grid step 0.005
 GOOD_R2 = 0.9  # a curve with R^2 >= 0.9 counts as a sinusoid
 SHARE_KEY = f"share_r2_ge_{GOOD_R2}"
+PEAK_ABOVE = 1.02  # a curve peaking above this is no sinusoid of amplitude 1
+PEAK_KEY = f"share_peaking_above_{PEAK_ABOVE}"
 EVAL_SIZE = 1000  # generated and real curves in the final report
 
 
@@ -107,6 +109,8 @@ def sine_report(fake, real):
         # Real curves all have amplitude 1: a share of generated ones near it.
         "amplitude_within_5": float(np.mean(np.abs(f["amplitude"] - 1.0) <= 0.05)),
         "amplitude_within_2": float(np.mean(np.abs(f["amplitude"] - 1.0) <= 0.02)),
+        # and none ever goes beyond 1: the simplest judge there is, a curve's peak.
+        PEAK_KEY: float(np.mean(np.max(np.abs(fake), axis=1) > PEAK_ABOVE)),
     }
     return report, (f, r)
 

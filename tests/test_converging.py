@@ -1,11 +1,13 @@
 """`--variant converging`: the band-limited projection, the R1 penalty, the averaged generator,
 and a short run that repeats itself."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import sine_gan
-from beyond_the_slides import converging, experiment, monitor, wgan
+from beyond_the_slides import converging, critic_gan, experiment, monitor
 
 
 def test_the_projection_passes_every_training_sinusoid_and_stops_white_noise():
@@ -34,19 +36,54 @@ def test_the_generator_ends_with_the_frozen_projection(seeded):
 def test_the_r1_penalty_is_zero_for_a_constant_critic_and_positive_otherwise(seeded):
     import keras
 
-    model = converging.build_converging(converging.build_converging_generator(),
-                                       wgan.build_critic(), 1)
+    model = critic_gan.build_critic_gan(converging.build_converging_generator(),
+                                        critic_gan.build_critic(), converging.converging_recipe(),
+                                        1, "converging")
+    critic_loss = converging.converging_recipe()["critic_loss"]
     real = keras.ops.convert_to_tensor(np.sin(np.outer(np.linspace(0.5, 2, 8),
                                                        sine_gan.X_COORDS)), "float32")
     fake = keras.ops.zeros_like(real)
-    loss, _ = model.critic_loss(real, fake)
+    loss, _ = critic_loss(model, real, fake)
     for w in model.critic.weights:  # a critic that says the same of every curve
         w.assign(np.zeros(w.shape))
-    flat, margin = model.critic_loss(real, fake)
+    flat, margin = critic_loss(model, real, fake)
     assert float(flat) == pytest.approx(2 * np.log(2.0), abs=1e-6) and float(margin) == 0.0
     assert float(loss) > 0 and float(loss) != pytest.approx(float(flat))
     score = float(model.critic(real)[0, 0])
     assert score == 0.0
+
+
+def test_each_ablation_leaves_out_its_own_part_and_nothing_else(seeded):
+    import keras
+
+    full = converging.converging_recipe()
+    real = keras.ops.convert_to_tensor(np.sin(np.outer(np.linspace(0.5, 2, 8),
+                                                       sine_gan.X_COORDS)), "float32")
+    gan = critic_gan.build_critic_gan(converging.build_converging_generator(),
+                                      critic_gan.build_critic(), full, 1, "converging")
+
+    def traits(without):
+        recipe = converging.converging_recipe(without)
+        c_opt, g_opt = recipe["optimizers"](100)
+        loss, _ = recipe["critic_loss"](gan, real, keras.ops.zeros_like(real))
+        names = [layer.name for layer in converging.build_converging_generator(without).layers]
+        return {"updates": recipe["updates_per_epoch"], "ema": g_opt.use_ema,
+                "decays": isinstance(c_opt._learning_rate,
+                                     keras.optimizers.schedules.LearningRateSchedule),
+                "loss": round(float(loss), 5), "last layer": names[-1]}
+
+    base = traits(())
+    assert base["updates"] == 256 and base["ema"] and base["last layer"] == "projection"
+    changed = {part: {k for k, v in traits((part,)).items() if v != base[k]}
+               for part in converging.ABLATIONS}
+    assert changed == {"lowpass": {"last layer"}, "no_r1": {"loss"}, "no_ema": {"ema"},
+                       "no_decay": {"decays"}, "half_updates": {"updates"}}
+
+
+def test_the_converging_variant_is_the_wgan_variants_sibling_not_its_child():
+    text = Path(converging.__file__).read_text()
+    assert "beyond_the_slides.wgan" not in text and "Wasserstein" not in text
+    assert "beyond_the_slides.critic_gan import" in text
 
 
 def short_run(seed):
@@ -58,18 +95,25 @@ def short_run(seed):
 @pytest.mark.slow  # trains: 8 updates, twice, and compiles the step
 def test_a_short_run_repeats_itself_and_keeps_the_averaged_weights(seeded, monkeypatch,
                                                                   capsys):
-    monkeypatch.setattr(converging.converging_model_class(), "UPDATES_PER_EPOCH", 8)
+    monkeypatch.setattr(converging, "UPDATES_PER_EPOCH", 8)
     finished = []
-    real_finish = converging.converging_model_class().finish
+    real_build = critic_gan.build_critic_gan
 
-    def finish(self):
-        raw = [w.numpy().copy() for w in self.generator.trainable_weights]
-        moving = self.generator_optimizer._model_variables_moving_average
-        averaged = [v.numpy().copy() for v in moving]
-        real_finish(self)
-        finished.append((raw, averaged))
+    def build(*args):
+        gan = real_build(*args)
+        optimizer = gan.generator_optimizer
+        real_finalize = optimizer.finalize_variable_values
 
-    monkeypatch.setattr(converging.converging_model_class(), "finish", finish)
+        def finalize(weights):
+            raw = [w.numpy().copy() for w in weights]
+            averaged = [v.numpy().copy() for v in optimizer._model_variables_moving_average]
+            real_finalize(weights)
+            finished.append((raw, averaged))
+
+        optimizer.finalize_variable_values = finalize
+        return gan
+
+    monkeypatch.setattr(critic_gan, "build_critic_gan", build)
     run, first = short_run(4)
     raw, averaged = finished[0]
     saved = [w.numpy() for w in run["generator"].trainable_weights]

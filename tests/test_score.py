@@ -113,3 +113,5 @@ def test_the_amplitude_share_counts_curves_whose_fitted_amplitude_is_near_one():
     assert report["amplitude_within_5"] == pytest.approx(0.5)  # 1 and 1.03
     assert report["amplitude_within_2"] == pytest.approx(0.25)  # 1 alone
     assert score.sine_report(real, real)[0]["amplitude_within_2"] == 1.0
+    assert report[score.PEAK_KEY] == pytest.approx(0.5)  # 1.03 and 1.2 peak above 1.02
+    assert score.sine_report(real, real)[0][score.PEAK_KEY] == 0.0

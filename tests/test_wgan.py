@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 import sine_gan
-from beyond_the_slides import improved, safe_files, saved_run, score, wgan
+from beyond_the_slides import critic_gan, improved, safe_files, saved_run, score, wgan
 
 
 def linear_critic(norm):
@@ -30,7 +30,7 @@ def test_the_gradient_penalty_is_the_squared_distance_of_the_gradient_norm_from_
 
 
 def test_the_critic_is_the_slides_discriminator_without_dropout_and_sigmoid(seeded):
-    critic = wgan.build_critic()
+    critic = critic_gan.build_critic()
     layers = [(type(layer).__name__, layer.get_config()["units"],
                layer.get_config()["activation"]) for layer in critic.layers]
     assert layers == [("Dense", 64, "relu"), ("Dense", 64, "relu"), ("Dense", 1, "linear")]
@@ -63,8 +63,8 @@ def moved(before, model):
 
 
 def test_pretraining_moves_the_critic_only_and_a_step_moves_both(seeded):
-    generator, critic = wgan.build_wgan_generator(), wgan.build_critic()
-    model = wgan.build_wgan(generator, critic)
+    generator, critic = wgan.build_wgan_generator(), critic_gan.build_critic()
+    model = critic_gan.build_critic_gan(generator, critic, wgan.WGAN, 1, "wgan")
     rng = np.random.default_rng(3)
     real = rng.uniform(-1, 1, (5 * 64, 64)).astype("float32")
     g0, c0 = snapshot(generator), snapshot(critic)
