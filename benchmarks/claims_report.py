@@ -267,7 +267,9 @@ def report_markdown(results, claims, seeds_run, machine):
              f"{machine}. Each run's processor and commit are in the JSON file, where recorded.",
              "", "# Pre-registered verdicts", "",
              "As the protocol reads them (`benchmarks/deck_claims.py`, fixed before the "
-             "confirmatory runs). Nothing below this part changes it."]
+             "confirmatory runs). Nothing below this part changes it.", "",
+             "## Every effect, and each claim's verdict", "",
+             claims_table(claims, results, seeds_run)]
     for claim in claims:
         spec = CLAIMS[claim]
         table, _ = claim_table(claim, results, seeds_run)
