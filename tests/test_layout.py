@@ -56,7 +56,8 @@ def test_imports_run_one_way_and_nothing_imports_the_command_line():
     assert imports_of(ROOT / "sine_gan.py") == {"__main__", "command_line"}
     # Every module but the command line is imported by nothing above it in this order.
     order = ["__init__", "signals", "safe_files", "score", "monitor", "figures", "improved",
-             "critic_gan", "wgan", "converging", "experiment", "saved_run", "saved_generator", "command_line"]
+             "critic_gan", "wgan", "converging", "experiment", "saved_run", "saved_generator",
+             "command_line"]
     assert sorted(order) == sorted(modules)
     for name, imported in modules.items():
         below = set(order[:order.index(name)]) | {"sine_gan"}
