@@ -385,6 +385,8 @@ def main(argv=None):
         args.seeds, machine, failed = saved["seeds"], saved["machine"], 0
         claims = [c for c in claims if c in saved["claims"]]
     else:
+        if args.save and not seeds.writable(args.save, "claims.py"):
+            return 2
         machine = machine_line(args.jobs)
         configs = list(dict.fromkeys(c for claim in claims for c in configs_of(claim)))
         runs = [(config, seed) for seed in args.seeds for config in configs]

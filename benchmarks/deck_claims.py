@@ -13,10 +13,15 @@ direction ("higher": a - b > 0, "lower": a - b < 0), or for an equivalence
 smallest difference that matters, in the measure's units. `beyond` marks an
 effect that goes beyond the slide's words: it is reported, and does not decide
 the claim's verdict. `benchmarks/claims.py` runs the experiments and gives
-the verdicts.
+the verdicts. Run it to print the protocol's table: python benchmarks/deck_claims.py
 """
 
-import sine_gan
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import sine_gan  # noqa: E402
 
 PRETRAIN_CHECKS = (1, 2, 4, 8, 16, 32, 64, 128, 256)  # pretraining batches measured (claim 2)
 PRETRAINING_ONLY = "pretraining"  # claim 2's configuration: the discriminator alone
@@ -215,3 +220,13 @@ TITLES = {
     **{held(e): (f"held-out accuracy after {e} epoch{'s' if e > 1 else ''}", "{:.3f}")
        for e in PRETRAIN_CHECKS},
 }
+
+
+if __name__ == "__main__":
+    import argparse
+
+    from benchmarks.claims_report import protocol_markdown
+
+    argparse.ArgumentParser(description="Print the claims' protocol, every effect as fixed "
+                            "before the confirmatory runs.").parse_args()
+    print(protocol_markdown())

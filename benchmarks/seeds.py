@@ -131,6 +131,9 @@ def write_atomically(path, text):
 def load_results(path, prog):
     """A saved results file's content; None, after one line on stderr, if it is not one."""
     try:
+        if not Path(path).is_file():  # a FIFO or a device would hang the read
+            raise ValueError("not a regular file" if Path(path).exists() else
+                             "No such file or directory")
         saved = json.loads(Path(path).read_text(encoding="utf-8"))
         if not (isinstance(saved, dict) and isinstance(saved.get("results"), list)
                 and all(isinstance(r, dict) and "config" in r and "seed" in r
@@ -258,17 +261,38 @@ def save_json(path, results, **about):
         indent=1) + "\n")
 
 
+def writable(save, prog):
+    """Whether SAVE.json can be written (its folder made, a file created there); if not,
+    says so in one line on stderr, before any run is made."""
+    folder = Path(save).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as err:
+        print(f"{prog}: error: --save {save}: cannot write there ({err.strerror or err})",
+              file=sys.stderr)
+        return False
+    return True
+
+
 def run_main(main):
-    """Run a benchmark's `main()`: SIGTERM stops it as Ctrl-C does; returns the exit code."""
+    """Run a benchmark's `main()`: SIGTERM and SIGHUP stop it as Ctrl-C does (its workers
+    too); returns the exit code, 128 + the signal's number when one stopped it."""
+    stopped = []
+
     def stop(signum, frame):
+        stopped.append(signum)
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, stop)
     try:
-        return main()
+        code = main()
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
-        return 130
+        code = 130
+    return 128 + stopped[0] if stopped else code
 
 
 def describe(report):
@@ -363,6 +387,8 @@ def main(argv=None):
         except ValueError as err:
             print(f"seeds.py: error: --configs {config}: {err}", file=sys.stderr)
             return 2
+    if args.save and not writable(args.save, "seeds.py"):
+        return 2
     runs = [(config, seed) for seed in args.seeds for config in args.configs]
     about = {"epochs": args.epochs, "seeds": args.seeds, "configs": args.configs,
              "jobs": args.jobs}

@@ -1,15 +1,14 @@
 """The command line: `python sine_gan.py`, its options, messages and exit codes.
 
-The arguments are checked before TensorFlow, Keras or Matplotlib is imported,
-so that `--help` and a mistake answer at once. Whatever happens after that, a
-run ends in one line and a documented exit code, never in a traceback: see
-docs/command-line.md.
+Arguments are checked before TensorFlow, Keras or Matplotlib is imported; a run
+ends in one line and a documented exit code (docs/command-line.md).
 """
 
 import argparse
 import contextlib
 import io
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -162,7 +161,8 @@ def exit_code_for(err):
     """Say in one line why `err` ended the run, and return its exit code; None for a bug."""
     signum = signals.signal_behind(err)
     if signum is not None:
-        print(f"{signals.STOP_SIGNALS[signum]}: {signals.NOTHING_KEPT}", file=sys.stderr)
+        what = signals.ALL_WRITTEN if getattr(err, "written", False) else signals.NOTHING_KEPT
+        print(f"{signals.STOP_SIGNALS[signum]}: {what}", file=sys.stderr)
         return signals.exit_code(signum)
     if type(err) in ERROR_CODES:
         print(f"sine_gan.py: error: {err}", file=sys.stderr)
@@ -177,10 +177,11 @@ def main(argv=None, script=False):
     raised; the caller's figures, backend and signal handlers are as they
     were; only a script reads the process's own arguments.
     """
-    argv = sys.argv[1:] if argv is None and script else argv or []
+    if argv is None:
+        argv = sys.argv[1:] if script else []
     with own_figures(), contextlib.redirect_stdout(Output(sys.stdout)) as stdout, \
             contextlib.redirect_stderr(Output(sys.stderr)):
-        if isinstance(argv, str) or not all(isinstance(a, str) for a in argv):
+        if not (isinstance(argv, (list, tuple)) and all(isinstance(a, str) for a in argv)):
             print("sine_gan.py: error: the arguments must be a list of strings, such as "
                   f"[\"--epochs\", \"8\"]; got {argv!r}", file=sys.stderr)
             return EXIT_USAGE
@@ -206,15 +207,16 @@ def run_main(args, script):
     start = time.perf_counter()
     generating = args.generate is not None
     out = Path(args.out or (Path(args.model).parent / "generated" if generating else DEFAULT_OUT))
+    signals.RAISED.clear()
     try:
-        safe_files.check_out(out)
-        show = choose_backend(args.show, script)
-        variant = "" if generating else f"variant {args.variant}, "  # --generate has none
-        print(f"sine-gan: {variant}seed {args.seed}, outputs in {os.path.abspath(out)}{os.sep}",
-              flush=True)
-        print("versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()), flush=True)
         with signals.handled_signals(signals.raise_interrupted), safe_files.output_folder(
-                out, GENERATE_FILES if generating else TRAINING_FILES, args.force) as (_, files):
+                out, GENERATE_FILES if generating else TRAINING_FILES, args.force,
+                "--out" if args.out else "the output folder") as (_, files):
+            show = choose_backend(args.show, script)
+            variant = "" if generating else f"variant {args.variant}, "  # --generate has none
+            print(f"sine-gan: {variant}seed {args.seed}, outputs in {os.path.abspath(out)}"
+                  f"{os.sep}", flush=True)
+            print("versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()), flush=True)
             if generating:
                 generate_and_write(out, files, args.model, args.generate, args.seed)
                 code = EXIT_OK
@@ -228,15 +230,16 @@ def run_main(args, script):
         if code is None:
             raise
         return code
-    # As a script, a signal from here on must not say that nothing was written.
-    with signals.handled_signals(signals.files_written) if script else contextlib.nullcontext():
-        print(f"Done in {time.perf_counter() - start:.1f} s. Files written:")
-        print("".join(f"  {path}\n" for path in files if path.name != safe_files.MANIFEST),
-              end="", flush=True)
-        if show:
-            import matplotlib.pyplot as plt
+    if script:  # from here to the end, a signal must not say that nothing was written
+        for signum in filter(signals.handling, signals.STOP_SIGNALS):
+            signal.signal(signum, signals.files_written)
+    print(f"Done in {time.perf_counter() - start:.1f} s. Files written:")
+    print("".join(f"  {path}\n" for path in files if path.name != safe_files.MANIFEST),
+          end="", flush=True)
+    if show:
+        import matplotlib.pyplot as plt
 
-            plt.show()
+        plt.show()
     return code
 
 

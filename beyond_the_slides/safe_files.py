@@ -1,23 +1,18 @@
-"""A run's files: all of them or none, and never a file of the user's.
-
-A run writes each file under a temporary name in its output folder. Only when
-it has written them all does it rename them into place, one rename each, and
-then remove the files of the earlier run of the same kind that it did not
-replace. A run that fails before that removes its temporary files and leaves
-the folder exactly as it was. `.sine-gan-files` lists what sine-gan wrote in
-a folder; a file that is not listed there is the user's and is never touched.
-"""
+"""A run's files: all of them or none, and never a file of the user's (docs/command-line.md)."""
 
 import contextlib
 import json
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
-from beyond_the_slides.signals import handled_signals
+from beyond_the_slides.signals import RAISED, Interrupted, handled_signals
 
 MANIFEST = ".sine-gan-files"
+# Our temporary files: `.NAME.PID.tmp.SUFFIX`, and Keras's scratch folders while saving.
+TEMPORARY = re.compile(r"\.(.+)\.(\d+)\.tmp(\.\w+)?|\.sine-gan-keras-(\d+)-\w+")
 
 
 class UsageError(Exception):
@@ -65,24 +60,21 @@ def save_text(text, path, files):
         tmp.write_text(text, encoding="utf-8")
 
 
-def save_model(model, path, files=None):
-    """Stage a `.keras` model in `files`, or without `files` write it at `path` now.
-    Keras's scratch folder goes beside it: in the system's, a failed write leaves it."""
+def save_model(model, path, files):
+    """Stage a `.keras` model in `files`. Keras's scratch folder goes beside it: in the
+    system's, a failed write would leave it."""
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None and not optimizer.built:
         # A compiled model that never trained itself (the generator: only the
         # GAN trains it) has no optimizer state, and Keras warns on loading.
         optimizer.build(model.trainable_variables)
-    with staged(path, {} if files is None else files) as tmp, tempfile.TemporaryDirectory(
-            dir=Path(path).parent, prefix=".keras-") as scratch:
+    with staged(path, files) as tmp, tempfile.TemporaryDirectory(
+            dir=Path(path).parent, prefix=f".sine-gan-keras-{os.getpid()}-") as scratch:
         previous, tempfile.tempdir = tempfile.tempdir, scratch
         try:
             model.save(tmp)
         finally:
             tempfile.tempdir = previous
-    if files is None:
-        os.replace(tmp, path)
-    return Path(path)
 
 
 def read_manifest(out):
@@ -95,14 +87,40 @@ def read_manifest(out):
     return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
 
 
-def check_out(out):
-    """Refuse an `--out` that cannot be a folder, before anything is loaded or made."""
+def check_out(out, name="--out"):
+    """Refuse an output folder that cannot be one, before anything is loaded or made."""
     for parent in [out, *out.parents]:
         if parent.is_symlink() and not parent.exists():
-            raise UsageError(f"--out {out}: {parent} is a broken symbolic link")
+            raise UsageError(f"{name} {out}: {parent} is a broken symbolic link")
         if parent.exists() and not parent.is_dir():
             what = "is a file" if parent == out else f"lies under a file ({parent})"
-            raise UsageError(f"--out {out}: {what}")
+            raise UsageError(f"{name} {out}: {what}")
+
+
+def clear_leftovers(out):
+    """Remove what a killed run of ours left (SIGKILL, a power cut): our temporary files and
+    scratch folders, whose process is gone. Called with the folder locked."""
+    for path in out.iterdir():
+        match = TEMPORARY.fullmatch(path.name)
+        if not match:
+            continue
+        pid = int(match.group(2) or match.group(4))
+        if pid != os.getpid() and not alive(pid):
+            with contextlib.suppress(OSError):
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's: it exists
+        return True
+    return True
 
 
 @contextlib.contextmanager
@@ -120,7 +138,7 @@ def locked(out):
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            raise UsageError(f"--out {out}: another sine-gan run is writing there; "
+            raise UsageError(f"{out}: another sine-gan run is writing there; "
                              "wait for it or choose another folder") from None
         yield
     finally:
@@ -130,22 +148,25 @@ def locked(out):
 def commit(out, names, files):
     """Rename the staged `files` into place, then remove the earlier run's of this kind
     (`names`) that they did not replace; `--generate`'s files and a training run's live
-    side by side. Stop signals wait: a folder is never half-replaced."""
+    side by side. A stop signal waits until the folder is whole, then stops the run."""
     ours = read_manifest(out)
     mine = {path.name for path in files}
     stale = {n for n in ours & (set(names) - mine) if n == Path(n).name}
     listed = sorted(mine | {n for n in ours - stale if (out / n).exists()})
-    with handled_signals(lambda signum, frame: None):
+    received = []
+    with handled_signals(lambda signum, frame: received.append(signum)):
         save_text(json.dumps(listed, indent=0) + "\n", out / MANIFEST, files)
         for path, tmp in files.items():
             os.replace(tmp, path)
         for name in stale:
             with contextlib.suppress(OSError):
                 (out / name).unlink()
+    if received:
+        raise Interrupted(received[0], written=True)
 
 
 @contextlib.contextmanager
-def output_folder(path, names, force=False):
+def output_folder(path, names, force=False, name="--out"):
     """Check, create and lock the output folder; yield it and a dict for staged files.
 
     A file of `names` there that the manifest does not list is the user's:
@@ -154,7 +175,7 @@ def output_folder(path, names, force=False):
     it created and left empty is removed.
     """
     out = Path(path)
-    check_out(out)
+    check_out(out, name)
     created = [p for p in [out, *out.parents] if not p.exists()]  # deepest first
     files = {}  # final path -> temporary path
     try:
@@ -162,15 +183,20 @@ def output_folder(path, names, force=False):
             out.mkdir(parents=True, exist_ok=True)
             tempfile.TemporaryFile(dir=out).close()  # can we write here?
         except OSError as err:
-            raise UsageError(f"--out {out}: cannot create a file there ({err.strerror})") from None
+            raise UsageError(f"{name} {out}: cannot create a file there ({err.strerror})") from None
         with locked(out):
+            clear_leftovers(out)
             ours = read_manifest(out)
-            theirs = [n for n in names if n not in ours and os.path.lexists(out / n)]
+            # A manifest that is not one (the user's own file of that name) is theirs too.
+            theirs = [n for n in (*names, MANIFEST) if n not in ours and os.path.lexists(out / n)
+                      and not (n == MANIFEST and ours)]
             if theirs and not force:
-                raise UsageError(f"--out {out}: {', '.join(theirs)} already there and not "
+                raise UsageError(f"{name} {out}: {', '.join(theirs)} already there and not "
                                  "written by sine-gan; choose another folder, or add --force "
                                  "to overwrite")
             yield out, files
+            if RAISED:  # a signal that library code swallowed: the run did not finish
+                raise Interrupted(RAISED[-1])
             if files:
                 commit(out, names, files)
     finally:

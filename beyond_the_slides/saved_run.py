@@ -19,7 +19,7 @@ from beyond_the_slides.safe_files import (
     staged,
 )
 from beyond_the_slides.score import EVAL_SIZE, describe_report
-from beyond_the_slides.signals import STOP_SIGNALS, deferred_signals, signal_behind
+from beyond_the_slides.signals import STOP_SIGNALS, deferred_signals
 from sine_gan import EPOCHS, PRETRAIN_EPOCHS
 
 TRAINING_FILES = (
@@ -39,9 +39,7 @@ def versions():
     try:
         import keras
         import tensorflow as tf
-    except Exception as err:
-        if signal_behind(err) is not None:
-            raise  # a signal, turned into another exception by the import
+    except Exception as err:  # a signal that the import wrapped is found by signal_behind()
         reason = first_sentences(str(err)) or type(err).__name__
         raise BackendError(f"TensorFlow could not be loaded ({reason})") from None
     return {"python": platform.python_version(), "tensorflow": tf.__version__,

@@ -1,10 +1,4 @@
-"""Ctrl-C, SIGTERM and a closed terminal: what each does to a run.
-
-During GAN training a first signal is only recorded: the loop stops after its
-step and the run writes what it has. At any other moment a signal stops the
-run at once, and nothing of it is kept. Either way the run ends in one line,
-with exit code 128 + the signal's number.
-"""
+"""Ctrl-C, SIGTERM and SIGHUP, and what each does to a run (docs/command-line.md)."""
 
 import contextlib
 import os
@@ -17,42 +11,48 @@ STOP_SIGNALS = {getattr(signal, name): word for name, word in (
     ("SIGINT", "Interrupted"), ("SIGTERM", "Terminated"), ("SIGHUP", "Hangup"))
     if hasattr(signal, name)}
 NOTHING_KEPT = "stopped before the run could finish; nothing was written."
+ALL_WRITTEN = "stopped after the run; its files are all written."
+RAISED = []  # every stop signal raised as `Interrupted` in this run, even if library code ate it
 
 
 def exit_code(signum):
     return 128 + signum  # as a shell reports a process that a signal ended
 
 
-def stop_at_once_while_starting():
-    """Until TensorFlow has loaded, a signal ends `python sine_gan.py` at once, in one
-    line: nothing is written yet, and no exception unwinds through a half-loaded
-    TensorFlow (which can abort the process)."""
-    def stop(signum, frame):
-        with contextlib.suppress(OSError, ValueError, AttributeError):  # stderr may be gone
-            sys.stderr.write(f"{STOP_SIGNALS[signum]}: {NOTHING_KEPT}\n")
-            sys.stderr.flush()
-        os._exit(exit_code(signum))
-
-    for signum in STOP_SIGNALS:
-        signal.signal(signum, stop)
+def handling(signum):
+    """Whether a run handles `signum`: not one that was ignored when it started (`nohup`)."""
+    return signal.getsignal(signum) is not signal.SIG_IGN
 
 
-def files_written(signum, frame):
-    """A handler for the script once its files are in place: say so, and end."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        sys.stderr.write(f"{STOP_SIGNALS[signum]}: stopped after the run; its files are all "
-                         "written.\n")
+def say_and_exit(signum, what):
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # stderr may be gone
+        sys.stderr.write(f"{STOP_SIGNALS[signum]}: {what}\n")
         sys.stderr.flush()
     os._exit(exit_code(signum))
 
 
-class Interrupted(BaseException):
-    """A stop signal: not an `Exception`, so that library code's `except Exception`
-    cannot swallow it."""
+def stop_at_once_while_starting():
+    """Until TensorFlow has loaded, a signal ends `python sine_gan.py` at once, in one line:
+    nothing is written yet, and an exception unwinding through a half-loaded TensorFlow can
+    abort the process."""
+    for signum in STOP_SIGNALS:
+        if handling(signum):
+            signal.signal(signum, lambda signum, frame: say_and_exit(signum, NOTHING_KEPT))
 
-    def __init__(self, signum):
+
+def files_written(signum, frame):
+    """The script's handler once its files are in place: say so, and end."""
+    say_and_exit(signum, ALL_WRITTEN)
+
+
+class Interrupted(BaseException):
+    """A stop signal: not an `Exception`, so that library code's `except Exception` cannot
+    swallow it. `written`: it came once the run's files were all in place."""
+
+    def __init__(self, signum, written=False):
         super().__init__(signal.Signals(signum).name)
-        self.signum = signum
+        self.signum, self.written = signum, written
+        RAISED.append(signum)
 
 
 def raise_interrupted(signum, frame):
@@ -60,27 +60,27 @@ def raise_interrupted(signum, frame):
 
 
 def signal_behind(err):
-    """The stop signal that `err` is or was raised from, or None. Library code may
-    wrap ours (Python 3.11 wraps any error raised while a class is created)."""
-    seen = set()
-    while err is not None and id(err) not in seen:
-        seen.add(id(err))
+    """The stop signal that `err` is or was raised from, or None. Library code may wrap ours
+    (Python 3.11 wraps any error raised while a class is created), or lose it: then the last
+    one raised in this run."""
+    while err is not None:
         if isinstance(err, Interrupted):
             return err.signum
         if isinstance(err, KeyboardInterrupt):
             return signal.SIGINT
         err = err.__cause__ or err.__context__
-    return None
+    return RAISED[-1] if RAISED else None
 
 
 @contextlib.contextmanager
 def handled_signals(handler):
-    """Within: the stop signals go to `handler`; then the caller's handlers are back.
-    Only the main thread can handle signals: from another, the block runs without."""
+    """Within: the stop signals go to `handler`, but those ignored when it began; then the
+    caller's handlers are back. Only the main thread can handle signals: from another, the
+    block runs without."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
+    previous = {s: signal.signal(s, handler) for s in STOP_SIGNALS if handling(s)}
     try:
         yield
     finally:

@@ -96,6 +96,20 @@ def short_run(tmp_path_factory):
 
 
 @pytest.fixture
+def write_model():
+    """Write a model at a path now, as a run stages it and then commits it."""
+    from beyond_the_slides import safe_files
+
+    def write(model, path):
+        files = {}
+        safe_files.save_model(model, path, files)
+        os.replace(files[Path(path)], path)
+        return Path(path)
+
+    return write
+
+
+@pytest.fixture
 def small_generator(seeded):
     """An untrained generator: fast to build, and its curves are finite."""
     return sine_gan.build_generator()

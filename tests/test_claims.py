@@ -4,6 +4,7 @@ claim is about, and a benchmark that leaves results alone (no training)."""
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -177,16 +178,47 @@ def test_the_command_line_lists_the_seven_claims_even_without_docstrings_and_ref
     good = {"seeds": [11], "claims": ["dropout"], "machine": "m", "results": []}
     for name, text in (("missing.json", None), ("empty.json", ""),
                        ("truncated.json", json.dumps(good)[:-9]), ("list.json", "[1, 2]"),
-                       ("no-seeds.json", '{"results": []}'),
+                       ("no-seeds.json", '{"results": []}'), ("fifo", "FIFO"),
                        ("bogus.json", json.dumps({**good, "results": [
                            {"config": "slides", "seed": 11}]}))):
         path = tmp_path / name
-        if text is not None:
+        if text == "FIFO":  # with no writer: reading it would wait for ever
+            os.mkfifo(path)
+        elif text is not None:
             path.write_text(text)
         bad = subprocess.run([*SCRIPT, "--results", str(path)], capture_output=True, text=True,
                              timeout=60)
         lines = bad.stderr.strip().splitlines()
         assert bad.returncode == 2 and len(lines) == 1 and str(path) in lines[0], bad.stderr
+
+
+def test_the_benchmarks_refuse_an_unwritable_save_and_bad_epochs_before_any_run(tmp_path):
+    seeds_script = str(claims.ROOT / "benchmarks" / "seeds.py")
+    for command, message in (
+            ([seeds_script, "--save", "/proc/nope/x"], "seeds.py: error: --save /proc/nope/x"),
+            ([*SCRIPT[1:], "--save", "/proc/nope/x"], "claims.py: error: --save /proc/nope/x"),
+            ([seeds_script, "--epochs", "-1"], "must be at least 1")):
+        done = subprocess.run([sys.executable, *command], capture_output=True, text=True,
+                              timeout=60, cwd=tmp_path)
+        lines = done.stderr.strip().splitlines()
+        assert done.returncode == 2 and message in lines[-1], done.stderr
+        assert "Traceback" not in done.stderr and "runs of" not in done.stdout
+    protocol = subprocess.run([sys.executable, str(claims.ROOT / "benchmarks" / "deck_claims.py"),
+                               "--help"], capture_output=True, text=True, timeout=60)
+    assert protocol.returncode == 0 and "protocol" in protocol.stdout
+
+
+def test_a_hangup_stops_a_benchmark_with_129_and_a_ctrl_c_with_130():
+    for signum, code in ((signal.SIGHUP, 129), (signal.SIGINT, 130)):
+        done = subprocess.run([sys.executable, "-c", (
+            "import os, signal, sys, time\n"
+            f"sys.path.insert(0, {str(claims.ROOT)!r})\n"
+            "from benchmarks import seeds\n"
+            "def main():\n"
+            f"    os.kill(os.getpid(), {int(signum)})\n"
+            "    time.sleep(60)\n"
+            "sys.exit(seeds.run_main(main))\n")], capture_output=True, text=True, timeout=60)
+        assert done.returncode == code and done.stderr.strip() == "Interrupted."
 
 
 def test_tables_from_saved_results_change_no_file(tmp_path):
@@ -263,7 +295,7 @@ def test_sigterm_stops_every_worker_at_once_and_leaves_no_temporary_folder(tmp_p
     done = subprocess.run([sys.executable, "-c", INTERRUPTED.format(
         root=str(claims.ROOT), save=str(save), script=str(script))], capture_output=True,
         text=True, timeout=120, env=dict(os.environ, TMPDIR=str(tmp)))
-    assert done.returncode == 130, done.stderr
+    assert done.returncode == 143, done.stderr  # 128 + SIGTERM, as the project's runs end
     assert "Interrupted: 2 runs stopped, 2 not started; 0 runs kept" in done.stderr
     assert list(tmp.iterdir()) == []
     running = []

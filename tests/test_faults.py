@@ -64,7 +64,14 @@ def test_the_signal_exception_escapes_except_exception_and_is_found_when_wrapped
             raise RuntimeError("Error calling __set_name__") from err
     except RuntimeError as wrapped:
         assert signals.signal_behind(wrapped) == signal.SIGTERM
+    signals.RAISED.clear()  # as a run starts
     assert signals.signal_behind(ValueError("no signal here")) is None
+    try:  # library code that eats the signal, then fails in a way of its own
+        raise signals.Interrupted(signal.SIGHUP)
+    except BaseException:
+        pass
+    assert signals.signal_behind(ValueError("the chain is lost")) == signal.SIGHUP
+    signals.RAISED.clear()
 
 
 # Runs sine_gan.py as a script, and sends it a signal as it starts to import `module`.
@@ -150,14 +157,15 @@ def test_a_model_that_expands_a_thousand_times_is_refused(tmp_path):
         saved_generator.check_archive_sizes(bomb)
 
 
-def test_a_model_of_many_entries_is_refused_and_a_real_one_passes(small_generator, tmp_path):
+def test_a_model_of_many_entries_is_refused_and_a_real_one_passes(small_generator, tmp_path,
+                                                                 write_model):
     many = tmp_path / "many.keras"
     with zipfile.ZipFile(many, "w") as archive:
         for i in range(saved_generator.MODEL_ENTRIES_MAX + 1):
             archive.writestr(f"part{i}", b"x")
     with pytest.raises(safe_files.UsageError, match="65 entries"):
         saved_generator.check_archive_sizes(many)
-    real = safe_files.save_model(small_generator, tmp_path / "generator.keras")
+    real = write_model(small_generator, tmp_path / "generator.keras")
     saved_generator.check_archive_sizes(real)  # a generator of this project passes
 
 

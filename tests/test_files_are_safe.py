@@ -208,10 +208,12 @@ def test_isolated_mode_runs(flag, tmp_path):
     assert "141 the reader of the output went away" in " ".join(result.stdout.split())
 
 
-@pytest.mark.parametrize("argv", [["--epochs", 5], "--epochs 5", [b"--epochs"]])
-def test_main_refuses_arguments_that_are_not_strings(argv, capsys):
+@pytest.mark.parametrize("argv", [["--epochs", 5], "--epochs 5", [b"--epochs"], 5, "", 0])
+def test_main_refuses_arguments_that_are_not_strings(argv, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     assert sine_gan.main(argv) == command_line.EXIT_USAGE
     assert "the arguments must be a list of strings" in one_line(capsys)
+    assert list(tmp_path.iterdir()) == []  # no default run into ./outputs
 
 
 def test_main_from_a_notebook_reads_no_argv_but_its_own(monkeypatch):
@@ -228,3 +230,122 @@ def test_help_lists_every_exit_code(capsys):
     text = " ".join(capsys.readouterr().out.split())
     for code in command_line.EXIT_CODES:
         assert f" {code} " in text
+
+
+# 10. Promises an adversarial user tried -------------------------------------------------------
+
+def test_a_file_of_the_users_named_like_the_manifest_is_theirs(tmp_path, capsys):
+    out = tmp_path / "fresh"
+    out.mkdir()
+    (out / safe_files.MANIFEST).write_text("my shopping list")
+    assert sine_gan.main([*NO_EPOCHS, "--out", str(out)]) == command_line.EXIT_USAGE
+    assert f"{safe_files.MANIFEST} already there and not written by sine-gan" in one_line(capsys)
+    assert checksums(out) == {safe_files.MANIFEST: hashlib.sha256(b"my shopping list")
+                              .hexdigest()}
+
+
+def test_a_signal_ignored_when_the_run_starts_stays_ignored(monkeypatch):
+    from beyond_the_slides import signals
+
+    before = {s: signal.getsignal(s) for s in signals.STOP_SIGNALS}
+    try:
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as nohup leaves it
+        signals.stop_at_once_while_starting()
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) is not before[signal.SIGTERM]
+        with signals.handled_signals(signals.raise_interrupted):
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+            os.kill(os.getpid(), signal.SIGHUP)  # a logout: nothing happens
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
+
+
+@pytest.mark.parametrize("how", ["swallowed", "converted"])
+def test_a_signal_that_library_code_eats_still_stops_the_run(how, earlier, monkeypatch, capsys):
+    out, before = earlier
+    real = experiment.final_report
+
+    def library(*args, **kwargs):  # code that catches everything, as some libraries do
+        caught = False
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+        except BaseException:
+            caught = True
+        assert caught
+        if how == "converted":
+            raise RuntimeError("something else went wrong")  # no chain back to the signal
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(experiment, "final_report", library)
+    code = sine_gan.main([*NO_EPOCHS, "--out", str(out)])
+    assert code == 128 + signal.SIGTERM
+    assert one_line(capsys) == f"Terminated: {NOTHING_KEPT}"
+    assert checksums(out) == before
+
+
+def test_a_signal_during_the_commit_finishes_it_then_stops(earlier, monkeypatch, capsys):
+    out, _ = earlier
+    real_replace, renames = os.replace, []
+
+    def replace(src, dst):
+        renames.append(dst)
+        if len(renames) == 2:  # the manifest is in; the first file of the run is next
+            os.kill(os.getpid(), signal.SIGINT)
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(safe_files.os, "replace", replace)
+    code = sine_gan.main([*NO_EPOCHS, "--seed", "9", "--out", str(out)])
+    assert code == 130
+    assert one_line(capsys) == "Interrupted: stopped after the run; its files are all written."
+    names = {p.name for p in out.iterdir()}
+    assert names == {*saved_run.TRAINING_FILES, safe_files.MANIFEST, "notes.txt"} - {
+        "evolution.png", "evolution.gif", "training_history.png", "history.csv"}
+    assert len(renames) == len(NO_EPOCHS_FILES) + 1  # every file, and the manifest
+    assert not [n for n in names if safe_files.TEMPORARY.fullmatch(n)]
+
+
+def dead_pid():
+    return int(Path("/proc/sys/kernel/pid_max").read_text()) + 1  # no process can have it
+
+
+def test_what_a_killed_run_left_is_cleared_and_nothing_of_the_users(earlier, capsys):
+    out, before = earlier
+    pid = dead_pid()
+    ours = [out / f".history.{pid}.tmp.csv", out / f".sine-gan-keras-{pid}-x1y2"]
+    ours[0].write_text("half")
+    (ours[1] / "assets").mkdir(parents=True)
+    (ours[1] / "assets" / "w.h5").write_bytes(b"half")
+    theirs = [out / f".history.{os.getpid()}.tmp.csv", out / ".keras-mine", out / ".tmp"]
+    theirs[0].write_text("a run of ours that is alive: this test's own process")
+    theirs[1].mkdir()
+    theirs[2].write_text("mine")
+    assert sine_gan.main([*NO_EPOCHS, "--out", str(out)]) == 0, capsys.readouterr().err
+    assert not any(p.exists() for p in ours) and all(p.exists() for p in theirs)
+    assert (out / "notes.txt").read_text() == "mine" and "notes.txt" in before
+
+
+def test_generate_without_out_names_the_folder_it_would_write(earlier, capsys):
+    out, _ = earlier
+    (out / "generated").write_text("a file where the folder would go")
+    code = sine_gan.main(["--generate", "3", "--model", str(out / "generator.keras")])
+    assert code == command_line.EXIT_USAGE
+    line = one_line(capsys)
+    assert line.endswith(f"the output folder {out / 'generated'}: is a file")
+    assert "--out" not in line
+
+
+def test_a_signal_after_the_files_are_in_place_says_they_are_written(earlier, monkeypatch):
+    from beyond_the_slides import signals
+
+    out, _ = earlier
+    monkeypatch.setattr(sys, "argv", ["sine_gan.py", *NO_EPOCHS, "--out", str(out)])
+    before = {s: signal.getsignal(s) for s in signals.STOP_SIGNALS}
+    try:
+        assert command_line.main(script=True) == 0
+        # From the file list to the process's end, a signal says the files are written.
+        assert {signal.getsignal(s) for s in signals.STOP_SIGNALS} == {signals.files_written}
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 import sine_gan
-from beyond_the_slides import safe_files
 from beyond_the_slides import saved_generator as drawing
 
 
@@ -19,13 +18,11 @@ def run_generate(args, capsys):
 
 
 @pytest.fixture
-def model_file(small_generator, tmp_path):
-    path = tmp_path / "generator.keras"
-    safe_files.save_model(small_generator, path)
-    return path
+def model_file(small_generator, tmp_path, write_model):
+    return write_model(small_generator, tmp_path / "generator.keras")
 
 
-def bad_models(tmp_path, small_generator):
+def bad_models(tmp_path, small_generator, write_model):
     """Model files a user might pass by mistake, with the reason each should get."""
     text = tmp_path / "notes.txt"
     text.write_text("hello")
@@ -42,7 +39,7 @@ def bad_models(tmp_path, small_generator):
     saved = {"dict.keras": as_dict, "lambda.keras": lambda_model, "nan.keras": small_generator,
              "discriminator.keras": sine_gan.build_discriminator()}
     for name, model in saved.items():
-        safe_files.save_model(model, tmp_path / name)
+        write_model(model, tmp_path / name)
     return {
         "missing": (tmp_path / "nope.keras", "no such file"),
         "not keras": (text, "not a .keras model file"),
@@ -58,8 +55,8 @@ def bad_models(tmp_path, small_generator):
 
 
 def test_every_bad_model_gets_one_clear_line_and_leaves_nothing(small_generator, tmp_path,
-                                                                capsys):
-    for case, (path, reason) in bad_models(tmp_path, small_generator).items():
+                                                                capsys, write_model):
+    for case, (path, reason) in bad_models(tmp_path, small_generator, write_model).items():
         out = tmp_path / "out" / case.replace(" ", "-")
         code, captured = run_generate([3, "--model", path, "--out", out], capsys)
         lines = captured.err.strip().splitlines()
@@ -69,8 +66,8 @@ def test_every_bad_model_gets_one_clear_line_and_leaves_nothing(small_generator,
 
 
 def test_a_refused_lambda_model_is_explained_in_whole_sentences(small_generator, tmp_path,
-                                                                capsys):
-    path, _ = bad_models(tmp_path, small_generator)["a Lambda layer"]
+                                                                capsys, write_model):
+    path, _ = bad_models(tmp_path, small_generator, write_model)["a Lambda layer"]
     code, captured = run_generate([3, "--model", path, "--out", tmp_path / "o"], capsys)
     reason = captured.err.strip().split("cannot be used (", 1)[1]
     assert code == 2 and reason.endswith("disallowed by default.)")

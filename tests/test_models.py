@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import sine_gan
-from beyond_the_slides import experiment, improved, safe_files
+from beyond_the_slides import experiment, improved
 
 
 def describe(model):
@@ -87,9 +87,9 @@ def test_an_unknown_change_is_refused():
         experiment.builders_for("conv_front+wings")
 
 
-def test_a_saved_improved_discriminator_loads_in_safe_mode(seeded, tmp_path):
+def test_a_saved_improved_discriminator_loads_in_safe_mode(seeded, tmp_path, write_model):
     d = improved.build_improved_discriminator()
-    safe_files.save_model(d, tmp_path / "d.keras")
+    write_model(d, tmp_path / "d.keras")
     loaded = keras.saving.load_model(tmp_path / "d.keras", safe_mode=True)
     x = np.random.default_rng(0).uniform(-1, 1, (8, 64)).astype("float32")
     np.testing.assert_allclose(loaded.predict_on_batch(x), d.predict_on_batch(x), atol=1e-6)
