@@ -1,13 +1,7 @@
-"""One run of a variant in memory, for the command line, the notebook and the benchmarks.
+"""One run of a variant in memory, for the command line, the notebook and the benchmarks:
+`run_variant()` takes its six steps under the monitor, `all_figures()` draws and scores it."""
 
-`run_variant()` takes the deck's six steps (or the Wasserstein variant's)
-under the monitor; `all_figures()` draws the run's figures and scores it.
-Nothing here writes a file.
-"""
-
-import contextlib
 import functools
-import io
 
 import sine_gan
 from beyond_the_slides.converging import ABLATIONS, build_converging_generator, run_converging
@@ -18,8 +12,7 @@ from beyond_the_slides.improved import (
     build_improved_discriminator,
     build_improved_generator,
 )
-from beyond_the_slides.monitor import start_run
-from beyond_the_slides.score import EVAL_SIZE, describe_report, final_report
+from beyond_the_slides.score import final_report
 from beyond_the_slides.wgan import build_wgan_generator, run_wgan
 
 DEFAULT_SEED = 1
@@ -81,22 +74,3 @@ def all_figures(run, monitor, rng):
     if history:
         figures["training_history.png"] = plot_history(history)
     return figures, report
-
-
-def try_variant(config, seed=DEFAULT_SEED, epochs=None):
-    """Train a variant in memory, its tables unprinted; returns its figures by file name.
-
-    The numbers are those of `python sine_gan.py --variant CONFIG --seed SEED
-    --epochs EPOCHS`. The dataset's figure, the same for every variant, is left out.
-    """
-    import matplotlib.pyplot as plt
-
-    epochs = sine_gan.EPOCHS if epochs is None else epochs
-    with contextlib.redirect_stdout(io.StringIO()):
-        monitor, rng = start_run(seed, epochs)
-        run = run_variant(config, monitor)
-        figures, report = all_figures(run, monitor, rng)
-    plt.close(figures.pop("dataset.png"))
-    print(f"The {config} variant, seed {seed}, {epochs} epochs. Final score on "
-          + describe_report(report, EVAL_SIZE))
-    return figures

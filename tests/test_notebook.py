@@ -208,10 +208,10 @@ def test_the_notebook_runs_alone_in_a_fresh_kernel_with_the_scripts_numbers(tmp_
 
     for made_by in ("plot_dataset(X_TRAIN)", "plot_pretraining(accuracies)",
                     "plot_sample(generate(generator)[0])", "plot_evolution(monitor.snapshots",
-                    "plot_history(monitor.history)", "plot_frequencies(*fits",
+                    "plot_history(generator.trained_history)", "plot_frequencies(*fits",
                     "plot_coverage(*fits)"):
         assert images(made_by) == 1, made_by  # each figure once, under the code that made it
-    assert images("try_variant(") == 6  # all but the dataset, the same for every variant
+    assert images("run_variant(") == 6  # all but the dataset, the same for every variant
     assert sorted(p.name for p in folder.iterdir()) == ["sine_gan.ipynb"]  # no file written
 
 
@@ -243,3 +243,81 @@ def test_an_edited_deck_cell_is_the_deck_that_everything_uses(tmp_path):
     assert stdout_of(notebook.cells[-1]).split() == ["8352", "8352", str(8352 + 64 * 64)]
     assert "The improved variant, seed 1, 1 epochs" in "".join(
         stdout_of(c) for c in notebook.cells if c.cell_type == "code")
+
+
+STOP_IN_THE_SECOND_EPOCH = """
+_train_gan = train_gan
+
+
+def train_gan(*args):  # as if the learner pressed Stop once the second epoch was done
+    monitor = args[-1]
+    end_epoch = monitor.end_epoch
+
+    def end_and_stop(*a, **k):
+        row = end_epoch(*a, **k)
+        if len(monitor.history) == 2:
+            raise KeyboardInterrupt
+        return row
+
+    monitor.end_epoch = end_and_stop
+    _train_gan(*args)
+"""
+
+
+@pytest.mark.slow
+def test_a_stop_in_training_is_one_line_and_the_next_run_counts_on(tmp_path):
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    for cell in notebook.cells:
+        if "carried" not in cell.metadata.get("tags", []):
+            cell.source = (cell.source.replace("PRETRAIN_EPOCHS = 32 ", "PRETRAIN_EPOCHS = 2 ")
+                           .replace("EPOCHS = 64 ", "EPOCHS = 3 "))
+    training = next(i for i, c in enumerate(notebook.cells)
+                    if c.source.startswith("# 5. Addestrare la GAN"))
+    cells = notebook.cells[:training + 1]
+    extra = [nbformat.v4.new_code_cell(text) for text in (
+        STOP_IN_THE_SECOND_EPOCH, "train_gan = _train_gan",
+        "print([row['epoch'] for row in generator.trained_history], generator.epochs_trained)")]
+    notebook.cells = [*cells, *extra]
+    client = NotebookClient(notebook, km=kernel(tmp_path), timeout=600,
+                            resources={"metadata": {"path": str(alone(tmp_path))}})
+    with client.setup_kernel():
+        for index, cell in enumerate(cells[:-1]):
+            client.execute_cell(cell, index)
+        client.execute_cell(extra[0], training + 1)
+        with pytest.raises(CellExecutionError):
+            client.execute_cell(cells[-1], training)
+        errors = [o for o in cells[-1].outputs if o.output_type == "error"]
+        assert len(errors) == 1 and errors[0].traceback == [
+            "Stopped after 2 epochs of 3; run the cell again to train on from there."]
+        client.execute_cell(extra[1], training + 2)
+        client.execute_cell(cells[-1], training)
+        assert stdout_of(cells[-1]).startswith("This generator has trained 2 epochs already")
+        client.execute_cell(extra[2], training + 3)
+    assert stdout_of(extra[2]).split() == ["[0,", "1,", "2,", "3,", "4]", "5"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("where", ["alone", "in the repository"])
+def test_after_a_restart_each_set_up_cell_works_or_names_the_cell_to_run(where, tmp_path):
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    carried = next(c for c in notebook.cells if "carried" in c.metadata.get("tags", []))
+    parameters = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
+    folder = alone(tmp_path) if where == "alone" else NOTEBOOK.parent
+    client = NotebookClient(notebook, km=kernel(tmp_path), timeout=300,
+                            resources={"metadata": {"path": str(folder)}})
+    with client.setup_kernel():
+        with pytest.raises(CellExecutionError):  # in the repository, too: not from disk
+            client.execute_cell(parameters, notebook.cells.index(parameters))
+        errors = [o for o in parameters.outputs if o.output_type == "error"]
+        assert len(errors) == 1 and len(errors[0].traceback) == 1
+        assert errors[0].traceback[0].startswith("Run the two set-up cells above first")
+        client.execute_cell(carried, notebook.cells.index(carried))  # first, after a restart
+        client.execute_cell(parameters, notebook.cells.index(parameters))
+    for cell in (carried, parameters):
+        assert not [o for o in cell.outputs if o.output_type == "error"]

@@ -19,6 +19,7 @@ same sources always give the same bytes.
 
 import argparse
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -113,12 +114,24 @@ def claims_table(report=CLAIMS_REPORT):
 
 
 def without_docstring(text):
-    """A module's text without its docstring (the repository has it; the notebook, room)."""
-    first = ast.parse(text).body[0]
-    if not (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)):
-        return text
+    """A module's text with its docstrings cut to their first sentence: the module's as a
+    comment, each function's and class's as a one-line docstring (the repository has them
+    whole; the notebook, room)."""
+    tree = ast.parse(text)
     lines = text.splitlines(keepends=True)
-    return f"# {first.value.value.splitlines()[0]}\n" + "".join(lines[first.end_lineno:])
+    docstrings = [node.body[0] for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef))
+                  and node.body and isinstance(node.body[0], ast.Expr)
+                  and isinstance(node.body[0].value, ast.Constant)
+                  and isinstance(node.body[0].value.value, str)]
+    for doc in sorted(docstrings, key=lambda d: -d.lineno):  # from the end: lines keep places
+        first = re.split(r"(?<=[.:])\s", " ".join(doc.value.value.split()), maxsplit=1)[0]
+        if doc.lineno == 1:
+            short = f"# {first}\n"
+        else:
+            short = " " * doc.col_offset + repr(first) + "\n"
+        lines[doc.lineno - 1:doc.end_lineno] = [short]
+    return "".join(lines)
 
 
 def carried(sources):

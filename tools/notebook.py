@@ -40,9 +40,9 @@ import sys
 SPEC = "keras>=3.13.2,<4"  # as the project's requirements.txt
 
 
-class SetupError(Exception):
+class OneLine(Exception):
     def _render_traceback_(self):  # Jupyter shows this one line instead of a traceback
-        return [f"Set-up stopped: {self}"]
+        return [str(self)]
 
 
 def keras_version():
@@ -57,12 +57,12 @@ if (keras_version() or (0,)) < (3, 13, 2) and "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", SPEC])
 if (keras_version() or (0,)) < (3, 13, 2):
     found = ".".join(map(str, keras_version() or ())) or "no Keras"
-    raise SetupError(f"this notebook needs {SPEC} (found {found}): "
-                     f'run  pip install "{SPEC}"  and restart the kernel.')
+    raise OneLine(f"Set-up stopped: this notebook needs {SPEC} (found {found}): "
+                  f'run  pip install "{SPEC}"  and restart the kernel.')
 if "keras" in sys.modules and sys.modules["keras"].__version__ != importlib.metadata.version(
         "keras"):
-    raise SetupError("Keras was updated after it was imported: restart the kernel "
-                     "(Runtime > Restart session on Colab) and run the notebook again.")
+    raise OneLine("Set-up stopped: Keras was updated after it was imported: restart the "
+                  "kernel (Runtime > Restart session on Colab) and run the notebook again.")
 print(f"Keras {importlib.metadata.version('keras')}: fine.")
 
 # %% tag=carried hidden
@@ -73,6 +73,7 @@ print(f"Keras {importlib.metadata.version('keras')}: fine.")
 # and look its names up when they run: edit a deck cell and run it, and the
 # score, the monitor and the variants use your edit.
 import linecache
+import sys
 import types
 
 SOURCES = {}
@@ -105,6 +106,14 @@ print("Loaded: " + ", ".join(SOURCES))
 # %% tag=parameters
 import math  # noqa: F401  (the deck's imports: its cells use them)
 import os
+import sys
+
+if "deck" not in globals() or sys.modules.get("sine_gan") is not deck:  # after a restart
+    class RunTheSetUpCells(Exception):
+        def _render_traceback_(self):
+            return ["Run the two set-up cells above first (Check Keras, and the project's "
+                    "other code): this notebook's deck lives in its own cells."]
+    raise RunTheSetUpCells
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
@@ -112,10 +121,10 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 import numpy as np  # noqa: F401
 from numpy.random import randint, uniform  # noqa: F401
 
-from beyond_the_slides.experiment import try_variant
+from beyond_the_slides.experiment import all_figures, run_variant
 from beyond_the_slides.figures import plot_coverage, plot_frequencies, plot_history
-from beyond_the_slides.monitor import new_monitor, scoring_rng, short_tables
-from beyond_the_slides.score import EVAL_SIZE, explain_report, final_report
+from beyond_the_slides.monitor import new_monitor, scoring_rng, short_tables, start_run
+from beyond_the_slides.score import EVAL_SIZE, describe_report, explain_report, final_report
 
 SEED = 1  # python sine_gan.py's default: the same tables, number for number
 rng = scoring_rng(SEED)  # seeds everything; the scoring's own random draws come from rng
@@ -198,11 +207,17 @@ else:
     print("New networks: the generator has never trained.")
 monitor = new_monitor(rng, EPOCHS)
 monitor.first_epoch = before
-with short_tables():
-    train_gan(generator, discriminator, gan, X_TRAIN, NOISE, EPOCHS, monitor)
-generator.epochs_trained = before + len(monitor.history)
-discriminator.epochs_trained = getattr(discriminator, "epochs_trained", 0) + len(
-    monitor.history)
+try:
+    with short_tables():
+        train_gan(generator, discriminator, gan, X_TRAIN, NOISE, EPOCHS, monitor)
+except KeyboardInterrupt:  # the Stop button: one line, and the epochs done still count
+    raise OneLine(f"Stopped after {len(monitor.history)} epochs of {EPOCHS}; run the cell "
+                  "again to train on from there.") from None
+finally:
+    generator.epochs_trained = before + len(monitor.history)
+    generator.trained_history = getattr(generator, "trained_history", []) + monitor.history
+    discriminator.epochs_trained = getattr(discriminator, "epochs_trained", 0) + len(
+        monitor.history)
 
 # %% deck: Facciamole generare qualcosa...
 
@@ -222,11 +237,12 @@ figures["evolution.png"] = plot_evolution(monitor.snapshots, monitor.history,
 # ## Beyond the slides: how good are the curves?
 #
 # The slides judge the result by eye. Here is the same run in numbers. First,
-# the history of the table's columns, epoch by epoch: the accuracies say
-# little, while R² climbs from below 0.5 to above 0.9 and stays there.
+# the history of the table's columns, every epoch the generator has trained
+# (over every run of the training cell): the accuracies say little, while R²
+# climbs from below 0.5 to above 0.9 and stays there.
 
 # %%
-figures["training_history.png"] = plot_history(monitor.history)
+figures["training_history.png"] = plot_history(generator.trained_history)
 
 # %% [markdown]
 # Then 1,000 fresh curves are scored against 1,000 real ones. The histogram
@@ -256,9 +272,13 @@ figures["coverage.png"] = plot_coverage(*fits)
 # networks with a critic that scores the whole distribution; the converging
 # variant keeps the slides' loss and makes it converge (a penalty on the
 # critic's slope at real curves, an averaged generator, and an output that can
-# only be a curve as smooth as a real one). All are built on
-# the deck's cells above, through `run_slides()`: edit a deck cell (the
-# generator's hidden units, say), run it, and the variants use your edit too.
+# only be a curve as smooth as a real one). All are built on the deck's cells
+# above: edit a deck cell, run it, and the variants use your edit too. Which
+# edits each uses: *slides* and *improved* use every one; *wgan* and
+# *converging* use the data, `NOISE`, the pretraining's length and batch, and
+# the generator's and discriminator's layers, but their critic drops the
+# discriminator's dropout (an edit of `DIS_DROPOUT` changes nothing there) and
+# its sigmoid, and they train with their own loop, not `train_gan()`.
 #
 # The cell below trains one in memory (about 70 CPU-seconds for 64 epochs;
 # fewer epochs are quicker), prints its score and shows its figures under
@@ -268,6 +288,9 @@ figures["coverage.png"] = plot_coverage(*fits)
 # distance, so it can dip below zero.
 
 # %%
+import contextlib
+import io
+
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
@@ -280,7 +303,14 @@ CAPTIONS = {
     "training_history.png": "its table, epoch by epoch",
 }
 VARIANT = "wgan"  # or "improved", "converging", or "slides"
-for name, fig in try_variant(VARIANT, seed=SEED, epochs=EPOCHS).items():
+with contextlib.redirect_stdout(io.StringIO()):  # its tables unprinted
+    variant_monitor, variant_rng = start_run(SEED, EPOCHS)  # python sine_gan.py --seed SEED
+    variant_figures, variant_report = all_figures(run_variant(VARIANT, variant_monitor),
+                                                  variant_monitor, variant_rng)
+plt.close(variant_figures.pop("dataset.png"))  # the same for every variant
+print(f"The {VARIANT} variant, seed {SEED}, {EPOCHS} epochs. Final score on "
+      + describe_report(variant_report, EVAL_SIZE))
+for name, fig in variant_figures.items():
     display(Markdown(f"**The {VARIANT} variant: {CAPTIONS[name]}**"))
     display(fig)
     plt.close(fig)  # shown once, here
