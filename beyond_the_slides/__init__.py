@@ -4,10 +4,8 @@
 - `monitor`: watching the slides' training loop (the history, the probe, stops).
 - `figures`: the figures beyond the slides, and the evolution GIF.
 - `improved`: `--variant improved`, the slides' networks with three fixes.
-- `critic_gan`: the neutral base of the variants trained with a critic: one
-  `keras.Model`, its losses and optimizers given by each variant's recipe.
-- `wgan`: `--variant wgan`, the slides' networks as a Wasserstein GAN.
-- `converging`: `--variant converging`, the slides' networks and loss, made to converge.
+- `critic_gan`, `wgan`, `converging`: the variants with a critic, a neutral base and two
+  siblings, each a recipe of losses and optimizers.
 - `experiment`: one run of a variant in memory (the notebook and benchmarks use it).
 - `signals`: Ctrl-C, SIGTERM and SIGHUP, and what each does to a run.
 - `safe_files`: a run's files, all or none, and never a file of the user's.
@@ -15,8 +13,9 @@
 - `saved_generator`: `--generate N --model PATH`, curves from a saved generator.
 - `command_line`: `python sine_gan.py`, its options, messages and exit codes.
 
-Imports run one way: the deck imports none of these; they import the deck
-(`import sine_gan`, its names looked up when they run); `experiment` imports
-the variants; `saved_run` imports `experiment`; `command_line` imports
-`saved_run` and `saved_generator`. Nothing here imports the command line.
+Imports run one way: these import the deck (`import sine_gan`, its names looked up when
+they run), and `import sine_gan` loads none of them; only `python sine_gan.py` and
+`sine_gan.main()`, when they run, hand over to `__main__` and `command_line`. Within,
+`experiment` imports the variants, `saved_run` imports `experiment`, and `command_line`
+imports `saved_run` and `saved_generator`; nothing here imports the command line.
 """

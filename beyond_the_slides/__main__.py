@@ -1,8 +1,5 @@
-"""`python sine_gan.py` (or `python -m beyond_the_slides`): the command line.
-
-Until TensorFlow has loaded, a stop signal ends the process at once, in one
-line; the handlers are set here, before anything else is imported.
-"""
+"""`python sine_gan.py` (or `python -m beyond_the_slides`): the signal handlers first, before
+any import, then the command line."""
 
 from beyond_the_slides.signals import stop_at_once_while_starting
 

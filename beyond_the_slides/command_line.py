@@ -1,8 +1,4 @@
-"""The command line: `python sine_gan.py`, its options, messages and exit codes.
-
-Arguments are checked before TensorFlow, Keras or Matplotlib is imported; a run
-ends in one line and a documented exit code (docs/command-line.md).
-"""
+"""`python sine_gan.py`: its options, messages and exit codes (docs/command-line.md)."""
 
 import argparse
 import contextlib
@@ -90,11 +86,8 @@ def parse_args(argv):
 
 
 def choose_backend(show, script):
-    """Whether the figures go to windows too: only for `--show` with a display.
-
-    As a script, Matplotlib draws with Agg unless windows are wanted; from
-    Python (a notebook, say), the caller's backend is left as it is.
-    """
+    """Whether the figures go to windows too (`--show` with a display). A script draws with
+    Agg otherwise; from Python, the caller's backend stays."""
     import matplotlib
 
     no_display = sys.platform.startswith("linux") and not (
@@ -123,13 +116,9 @@ def own_figures():
 
 
 class Output(io.TextIOBase):
-    """Standard output or error for a run, which cannot cost the run its files.
-
-    What the encoding cannot show becomes "?" (R² on an ASCII console). A
-    stream that cannot be written (a full disk, a terminal gone, closed) is
-    given up on, `failed` says why, and the run goes on. A reader that closed
-    the pipe still stops the run: it has read all it wanted.
-    """
+    """Standard output or error that cannot cost the run its files: "?" for what the encoding
+    cannot show; a stream that cannot be written is given up on (`failed` says why), but a
+    reader that closed the pipe still stops the run."""
 
     def __init__(self, stream):
         self.stream, self.failed = stream, None if stream is not None else "it is closed"
@@ -171,12 +160,9 @@ def exit_code_for(err):
 
 
 def main(argv=None, script=False):
-    """Run the slides from start to end, or `--generate`. Returns the exit code.
-
-    Safe from a notebook, more than once: usage errors are returned, not
-    raised; the caller's figures, backend and signal handlers are as they
-    were; only a script reads the process's own arguments.
-    """
+    """Run the slides, or `--generate`; returns the exit code. From Python, more than once:
+    errors are returned, the caller's figures, backend and handlers stay as they were, and
+    only a script reads the process's own arguments."""
     if argv is None:
         argv = sys.argv[1:] if script else []
     with own_figures(), contextlib.redirect_stdout(Output(sys.stdout)) as stdout, \
@@ -199,11 +185,7 @@ def main(argv=None, script=False):
 
 
 def run_main(args, script):
-    """`main()` once the arguments are good: the run, its files and its last lines.
-
-    As a script, a signal before TensorFlow has loaded ends the process at
-    once (see `__main__`); from then on it stops the run as the README says.
-    """
+    """`main()` once the arguments are good: the run, its files and its last lines."""
     start = time.perf_counter()
     generating = args.generate is not None
     out = Path(args.out or (Path(args.model).parent / "generated" if generating else DEFAULT_OUT))

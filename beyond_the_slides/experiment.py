@@ -55,11 +55,8 @@ def run_variant(config, monitor, pretrain_epochs=None):
 
 
 def all_figures(run, monitor, rng):
-    """A run's figures by file name, and its final report (None after a NaN loss).
-
-    Only what exists is drawn: no history before the first epoch, and no
-    sample or scores after a NaN loss.
-    """
+    """A run's figures by file name, and its final report: no history before the first
+    epoch, no sample or scores after a NaN loss (the report is then None)."""
     figures, history, report = run["figures"], monitor.history, None
     if not run["accuracies"]:
         del figures["pretraining.png"]

@@ -78,8 +78,7 @@ def save_model(model, path, files):
 
 
 def read_manifest(out):
-    """The names the folder's manifest lists; none if it is missing or unreadable,
-    so that every file then counts as the user's."""
+    """The names the manifest lists; none if it is missing or damaged (all are the user's)."""
     try:
         names = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -98,8 +97,7 @@ def check_out(out, name="--out"):
 
 
 def clear_leftovers(out):
-    """Remove what a killed run of ours left (SIGKILL, a power cut): our temporary files and
-    scratch folders, whose process is gone. Called with the folder locked."""
+    """Remove our temporary files and scratch folders whose process is gone (SIGKILL)."""
     for path in out.iterdir():
         match = TEMPORARY.fullmatch(path.name)
         if not match:
@@ -125,9 +123,8 @@ def alive(pid):
 
 @contextlib.contextmanager
 def locked(out):
-    """Refuse a second run into a folder that a first one is using: the system's lock on
-    the folder itself, with no file to make or remove, and gone with the process however
-    it ends. Windows cannot lock a folder; there, the later run replaces the earlier."""
+    """Refuse a second run into a folder in use: the system's lock on the folder itself,
+    gone with the process (Windows cannot lock a folder: there, the later run wins)."""
     try:
         import fcntl
     except ImportError:
@@ -167,13 +164,9 @@ def commit(out, names, files):
 
 @contextlib.contextmanager
 def output_folder(path, names, force=False, name="--out"):
-    """Check, create and lock the output folder; yield it and a dict for staged files.
-
-    A file of `names` there that the manifest does not list is the user's:
-    refuse, unless `force`. If the block ends normally, its files replace the
-    earlier run's. However it ends, no temporary file stays, and every folder
-    it created and left empty is removed.
-    """
+    """Check, create and lock the output folder; yield it and a dict for staged files. A file
+    of `names` that the manifest does not list is the user's: refused unless `force`. The
+    block's files replace the earlier run's only if it ends normally."""
     out = Path(path)
     check_out(out, name)
     created = [p for p in [out, *out.parents] if not p.exists()]  # deepest first

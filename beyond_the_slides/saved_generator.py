@@ -1,9 +1,4 @@
-"""Drawing curves with a saved generator: `--generate N --model PATH`.
-
-A model file is what a user passes in, so it is checked before Keras reads
-it, and loaded in Keras's safe mode. Curves are made, checked and written a
-chunk at a time, so that a million of them fit in memory.
-"""
+"""`--generate N --model PATH`: curves from a saved generator, checked before Keras reads it."""
 
 import csv
 import stat
@@ -30,12 +25,8 @@ MODEL_RATIO_MAX = 100  # uncompressed over compressed size, for entries over 1 M
 
 
 def load_generator(path):
-    """Load a saved generator, safely, or say in one line what is wrong.
-
-    The file must be a regular `.keras` archive (a FIFO or a device would
-    hang the reader), and the model must map a batch of 64 numbers to one
-    float array of 64 numbers per row.
-    """
+    """Load a saved generator in safe mode, or say in one line what is wrong: a FIFO or a
+    device would hang the reader, and the model must map 64 numbers to 64 floats."""
     path = Path(path)
     if path.is_symlink() and not path.exists():
         raise UsageError(f"--model {path}: a broken symbolic link")
@@ -43,8 +34,6 @@ def load_generator(path):
         raise UsageError(f"--model {path}: no such file")
     if not stat.S_ISREG(path.stat().st_mode) or path.suffix != ".keras":
         raise UsageError(f"--model {path}: not a .keras model file")
-    if not zipfile.is_zipfile(path):
-        raise UsageError(f"--model {path}: corrupt (not a .keras archive)")
     check_archive_sizes(path)
     import keras
 
@@ -64,12 +53,8 @@ def load_generator(path):
 
 
 def check_archive_sizes(path):
-    """Refuse a `.keras` archive whose entries declare implausible sizes.
-
-    Python's zip reader never returns more bytes than an entry declares, so
-    checking the declared sizes before Keras reads anything bounds the memory
-    that loading can take, whatever the file holds.
-    """
+    """Refuse an archive whose entries declare implausible sizes: Python's zip reader never
+    returns more than an entry declares, so this bounds what loading can take."""
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
@@ -91,12 +76,8 @@ def check_archive_sizes(path):
 
 
 def generate_to_csv(generator, count, seed, csv_path, files, model_path):
-    """Draw `count` curves in chunks and stage them as CSV.
-
-    Memory stays bounded at any `count`. Returns the first 16 curves (for the
-    figure) and at most `GENERATE_SCORED` curves picked at random (for the
-    score). Non-finite output is a `UsageError`, with nothing written.
-    """
+    """Stage `count` curves as CSV, a chunk at a time; returns the first 16 (the figure) and
+    at most `GENERATE_SCORED` picked at random (the score). NaN output writes nothing."""
     rng = np.random.default_rng(seed)
     scored_rows = np.sort(np.random.default_rng([seed, 2]).choice(
         count, min(count, GENERATE_SCORED), replace=False))

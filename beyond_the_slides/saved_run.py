@@ -59,12 +59,8 @@ def history_csv(history):
 
 def train(out, files, config="slides", seed=DEFAULT_SEED, epochs=EPOCHS,
           pretrain_epochs=PRETRAIN_EPOCHS):
-    """Train a variant (or a benchmark's `config`) and stage its files in `files`.
-
-    A first stop signal during GAN training ends the loop after its step, and
-    the finished epochs are written. Returns that signal (or None) and whether
-    training diverged.
-    """
+    """Train a variant and stage its files; returns the stop signal that ended training
+    after its step (or None), and whether training diverged."""
     monitor, rng = start_run(seed, epochs)
     with deferred_signals(lambda: monitor.training) as monitor.signals:
         run = run_variant(config, monitor, pretrain_epochs)

@@ -157,13 +157,6 @@ def test_each_configuration_changes_only_what_its_claim_is_about(seeded):
     assert layer_configs(conv)[-5:] == layer_configs(slides_d)[-5:]  # then the slides' layers
 
 
-@pytest.fixture
-def seeded():
-    from beyond_the_slides.monitor import seed_everything
-
-    seed_everything(3)
-
-
 # A benchmark that leaves results alone -------------------------------------------------------
 
 def test_the_command_line_lists_the_seven_claims_even_without_docstrings_and_refuses_mistakes(

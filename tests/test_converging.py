@@ -93,8 +93,7 @@ def short_run(seed):
 
 
 @pytest.mark.slow  # trains: 8 updates, twice, and compiles the step
-def test_a_short_run_repeats_itself_and_keeps_the_averaged_weights(seeded, monkeypatch,
-                                                                  capsys):
+def test_a_short_run_repeats_itself_and_keeps_the_averaged_weights(monkeypatch, capsys):
     monkeypatch.setattr(converging, "UPDATES_PER_EPOCH", 8)
     finished = []
     real_build = critic_gan.build_critic_gan
@@ -124,8 +123,3 @@ def test_a_short_run_repeats_itself_and_keeps_the_averaged_weights(seeded, monke
     assert [row["median_r2"] for row in first.history] == [
         row["median_r2"] for row in second.history]
     assert " epoca | margine del critico" in capsys.readouterr().out
-
-
-@pytest.fixture
-def seeded():
-    monitor.seed_everything(2)

@@ -90,8 +90,12 @@ runpy.run_path(script, run_name="__main__")
 """
 
 
-@pytest.mark.parametrize("module", ["argparse", "zipfile", "numpy", "tensorflow"])
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+# One case in the smoke test; the whole matrix, a start of Python each, with the slow tests.
+@pytest.mark.parametrize("module, signum", [
+    pytest.param(module, signum, marks=() if (module, signum) == ("tensorflow", signal.SIGINT)
+                 else pytest.mark.slow, id=f"{module}-{signal.Signals(signum).name}")
+    for module in ("argparse", "zipfile", "numpy", "tensorflow")
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)])
 def test_a_signal_while_any_module_loads_ends_in_one_line(module, signum, tmp_path):
     out = tmp_path / "run"
     result = subprocess.run(

@@ -101,14 +101,6 @@ def test_a_full_disk_in_a_second_run_leaves_the_first_run_whole(failing, earlier
     assert checksums(out) == before  # nothing lost, nothing half-written, nothing mixed in
 
 
-def test_a_users_own_lock_file_is_never_removed(tmp_path, capsys):
-    (tmp_path / ".sine-gan.lock").write_text("mine")
-    (tmp_path / "history.csv").write_text("mine too")
-    assert sine_gan.main([*NO_EPOCHS, "--out", str(tmp_path)]) == command_line.EXIT_USAGE
-    assert sine_gan.main([*NO_EPOCHS, "--out", str(tmp_path), "--force"]) == 0
-    assert (tmp_path / ".sine-gan.lock").read_text() == "mine"
-
-
 # 4. Standard output full, closed or gone -----------------------------------------------------
 
 class Unwritable:
