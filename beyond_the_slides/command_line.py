@@ -21,7 +21,8 @@ EXIT_BROKEN_PIPE = signals.exit_code(13)  # as a shell reports a process killed 
 EXIT_CODES = {  # every exit code, as --help and docs/command-line.md list them
     EXIT_OK: "done", EXIT_DIVERGED: "training diverged", EXIT_USAGE: "usage or bad input",
     EXIT_WRITE: "an output (a file, or standard output) could not be written",
-    EXIT_BACKEND: "TensorFlow could not be loaded", 129: "a closed terminal (SIGHUP)",
+    EXIT_BACKEND: "Keras's backend (TensorFlow by default) could not be loaded",
+    129: "a closed terminal (SIGHUP)",
     130: "Ctrl-C", EXIT_BROKEN_PIPE: "the reader of the output went away", 143: "SIGTERM",
 }
 ERROR_CODES = {safe_files.UsageError: EXIT_USAGE, safe_files.OutputError: EXIT_WRITE,

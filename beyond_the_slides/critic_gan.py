@@ -20,6 +20,7 @@ against `NOISE` (as the discriminator's), the monitor and the figures.
 from numpy.random import randint
 
 import sine_gan
+from beyond_the_slides.safe_files import UsageError
 
 
 def build_critic():
@@ -153,6 +154,11 @@ def run_critic_gan(recipe, name, monitor, epochs, pretrain_epochs, build_critic=
     the recipe's optimizer keeps one. Returns what `run_slides()` returns, the
     critic in the discriminator's place.
     """
+    import keras
+
+    if keras.backend.backend() != "tensorflow":  # their penalties need TensorFlow's gradients
+        raise UsageError(f"--variant {name} needs Keras's TensorFlow backend, and Keras is on "
+                         f"{keras.backend.backend()}: run it with KERAS_BACKEND=tensorflow")
     labels = recipe["labels"]
     X_TRAIN = sine_gan.make_dataset()
     figures = {"dataset.png": sine_gan.plot_dataset(X_TRAIN)}

@@ -96,12 +96,15 @@ class TrainingMonitor:
 
 
 def seed_everything(seed):
-    """Same seed, same run: Python, NumPy and TensorFlow, deterministic ops."""
+    """Same seed, same run: Python, NumPy and Keras's backend; on TensorFlow, deterministic
+    ops too."""
     import keras
-    import tensorflow as tf
 
-    keras.utils.set_random_seed(seed)  # seeds random, numpy.random and TF
-    tf.config.experimental.enable_op_determinism()
+    keras.utils.set_random_seed(seed)  # seeds random, numpy.random and the backend
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
 
 
 def scoring_rng(seed):

@@ -1,8 +1,10 @@
 """A training run, saved: its figures, history, scores and models in its folder."""
 
 import csv
+import importlib
 import io
 import json
+import os
 import platform
 import sys
 
@@ -30,19 +32,24 @@ TRAINING_FILES = (
 
 
 class BackendError(Exception):
-    """TensorFlow or Keras could not be loaded: one line, exit 4."""
+    """Keras or its backend could not be loaded: one line, exit 4."""
 
 
 def versions():
-    """The versions a run reports; its first import of TensorFlow and Keras, which says
-    why in a `BackendError` if they cannot load (a broken install, no temp folder)."""
+    """The versions a run reports, its backend's among them; its first import of Keras and
+    the backend the user chose (KERAS_BACKEND, or ~/.keras/keras.json; TensorFlow by
+    default), which says why in a `BackendError` if they cannot load."""
+    wanted = os.environ.get("KERAS_BACKEND") or "Keras's backend"
     try:
         import keras
-        import tensorflow as tf
+
+        wanted = keras.backend.backend()
+        backend = importlib.import_module(wanted)
     except Exception as err:  # a signal that the import wrapped is found by signal_behind()
         reason = first_sentences(str(err)) or type(err).__name__
-        raise BackendError(f"TensorFlow could not be loaded ({reason})") from None
-    return {"python": platform.python_version(), "tensorflow": tf.__version__,
+        name = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}.get(wanted, wanted)
+        raise BackendError(f"{name} could not be loaded ({reason})") from None
+    return {"python": platform.python_version(), wanted: backend.__version__,
             "keras": keras.__version__, "numpy": np.__version__}
 
 

@@ -220,12 +220,12 @@ def test_tables_from_saved_results_change_no_file(tmp_path):
                                  "results": [{"config": "slides", "seed": 11, "median_r2": 0.98,
                                               "d_overfit_gap": 0.0, "d_noise_floor": 0.0}]}))
     before = {p: p.stat().st_mtime_ns for p in claims.ROOT.rglob("*")
-              if ".venv" not in p.parts and p.is_file()}
+              if not any(x.startswith(".venv") for x in p.parts) and p.is_file()}
     done = subprocess.run([*SCRIPT, "--results", str(saved)], capture_output=True, text=True,
                           timeout=120, cwd=tmp_path)
     assert done.returncode == 0 and "## dropout" in done.stdout
     after = {p: p.stat().st_mtime_ns for p in claims.ROOT.rglob("*")
-             if ".venv" not in p.parts and p.is_file()}
+             if not any(x.startswith(".venv") for x in p.parts) and p.is_file()}
     assert after == before and sorted(p.name for p in tmp_path.iterdir()) == ["claims.json"]
 
 
@@ -304,7 +304,8 @@ def test_sigterm_stops_every_worker_at_once_and_leaves_no_temporary_folder(tmp_p
 def test_a_seeds_sweep_without_save_changes_no_file_of_the_checkout(tmp_path):
     def files():
         return {p: p.stat().st_mtime_ns for p in claims.ROOT.rglob("*")
-                if not {".venv", "__pycache__", ".pytest_cache"} & set(p.parts) and p.is_file()}
+                if not {"__pycache__", ".pytest_cache"} & set(p.parts) and p.is_file()
+                and not any(x.startswith(".venv") for x in p.parts)}
 
     before = files()
     done = subprocess.run([sys.executable, str(claims.ROOT / "benchmarks" / "seeds.py"),

@@ -1,10 +1,13 @@
 """Un dataset di sinusoidi: the training set is exactly the slides' one."""
 
 import numpy as np
+import pytest
 from numpy.random import uniform
 
 import sine_gan
 from sine_gan import TRAIN_LEN, TRAIN_SIZE
+
+pytestmark = pytest.mark.backend_neutral  # holds on every Keras backend
 
 
 def slides_dataset(seed):

@@ -11,6 +11,8 @@ import pytest
 import sine_gan
 from beyond_the_slides import saved_generator as drawing
 
+pytestmark = pytest.mark.backend_neutral  # holds on every Keras backend
+
 
 def run_generate(args, capsys):
     code = sine_gan.main(["--generate", *map(str, args)])

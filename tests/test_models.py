@@ -7,6 +7,8 @@ import pytest
 import sine_gan
 from beyond_the_slides import experiment, improved
 
+pytestmark = pytest.mark.backend_neutral  # holds on every Keras backend
+
 
 def describe(model):
     """Every layer, in order: its type, units, activation and dropout rate."""

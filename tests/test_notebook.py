@@ -6,10 +6,11 @@ import re
 import shutil
 from pathlib import Path
 
-import nbformat
 import pytest
 
 import sine_gan
+
+nbformat = pytest.importorskip("nbformat", reason="the notebook's tools: requirements.txt")
 
 ROOT = Path(sine_gan.__file__).parent
 NOTEBOOK = ROOT / "sine_gan.ipynb"

@@ -9,6 +9,8 @@ import pytest
 import sine_gan
 from beyond_the_slides.monitor import HISTORY_FIELDS, PROBE_SIZE, TrainingMonitor, seed_everything
 
+pytestmark = pytest.mark.backend_neutral  # holds on every Keras backend
+
 
 @pytest.fixture
 def pretrained(seeded):
