@@ -229,7 +229,7 @@ def test_an_edited_deck_cell_is_the_deck_that_everything_uses(tmp_path):
         cell.source = (cell.source.replace("PRETRAIN_EPOCHS = 32 ", "PRETRAIN_EPOCHS = 2 ")
                        .replace("EPOCHS = 64 ", "EPOCHS = 1 ")
                        .replace('Dense(256, activation="relu")', 'Dense(32, activation="relu")')
-                       .replace('VARIANT = "wgan"', 'VARIANT = "improved"'))
+                       .replace('VARIANT = "wgan" if', 'VARIANT = "improved" if'))
     notebook.cells.append(nbformat.v4.new_code_cell(
         "import sys\nfrom beyond_the_slides.experiment import builders_for\n"
         "print(sys.modules['sine_gan'].build_generator().count_params(), "

@@ -302,7 +302,10 @@ CAPTIONS = {
     "coverage.png": "frequency and phase of its curves, against the dataset's",
     "training_history.png": "its table, epoch by epoch",
 }
-VARIANT = "wgan"  # or "improved", "converging", or "slides"
+import keras
+
+# or "improved", "converging", or "slides"; wgan and converging need the TensorFlow backend
+VARIANT = "wgan" if keras.backend.backend() == "tensorflow" else "improved"
 with contextlib.redirect_stdout(io.StringIO()):  # its tables unprinted
     variant_monitor, variant_rng = start_run(SEED, EPOCHS)  # python sine_gan.py --seed SEED
     variant_figures, variant_report = all_figures(run_variant(VARIANT, variant_monitor),
