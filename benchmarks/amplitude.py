@@ -17,6 +17,7 @@ import numpy as np  # noqa: E402
 
 import sine_gan  # noqa: E402
 from benchmarks import classifier  # noqa: E402
+from benchmarks.seeds import named  # noqa: E402
 from beyond_the_slides import score  # noqa: E402
 
 COUNT = 1000
@@ -35,16 +36,9 @@ def row(name, curves, real, c2st=None):
     return f"| {name} | " + " | ".join(cells) + " |"
 
 
-def model(text):
-    name, _, path = text.partition("=")
-    if not (name and path):
-        raise argparse.ArgumentTypeError(f"expected NAME=PATH, got {text!r}")
-    return name, path
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
-    parser.add_argument("--model", type=model, nargs="*", default=[], metavar="NAME=PATH")
+    parser.add_argument("--model", type=named, nargs="*", default=[], metavar="NAME=PATH")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     rng = np.random.default_rng([args.seed, 5])

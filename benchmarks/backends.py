@@ -18,7 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parent.parent / "sine_gan.py"
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "sine_gan.py"
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.seeds import named  # noqa: E402
 
 
 def children_cpu():
@@ -39,16 +43,9 @@ def one_run(backend, python, epochs):
         return children_cpu() - cpu, time.perf_counter() - start
 
 
-def pair(text):
-    backend, _, python = text.partition("=")
-    if not (backend and python):
-        raise argparse.ArgumentTypeError(f"expected BACKEND=PYTHON, got {text!r}")
-    return backend, python
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
-    parser.add_argument("backends", type=pair, nargs="+", metavar="BACKEND=PYTHON")
+    parser.add_argument("backends", type=named, nargs="+", metavar="BACKEND=PYTHON")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=64)
     args = parser.parse_args(argv)

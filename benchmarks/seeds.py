@@ -351,6 +351,14 @@ def markdown(results, configs, seeds, targets="improved"):
     return "\n".join(lines)
 
 
+def named(text):
+    """An argparse type: NAME=VALUE, as a pair."""
+    name, _, value = text.partition("=")
+    if not (name and value):
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name, value
+
+
 def positive(text):
     value = int(text)
     if value < 1:
