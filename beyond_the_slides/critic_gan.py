@@ -20,7 +20,6 @@ against `NOISE` (as the discriminator's), the monitor and the figures.
 from numpy.random import randint
 
 import sine_gan
-from beyond_the_slides.safe_files import UsageError
 
 
 def build_critic():
@@ -157,6 +156,8 @@ def run_critic_gan(recipe, name, monitor, epochs, pretrain_epochs, build_critic=
     import keras
 
     if keras.backend.backend() != "tensorflow":  # their penalties need TensorFlow's gradients
+        from beyond_the_slides.safe_files import UsageError  # (the notebook carries no files)
+
         raise UsageError(f"--variant {name} needs Keras's TensorFlow backend, and Keras is on "
                          f"{keras.backend.backend()}: run it with KERAS_BACKEND=tensorflow")
     labels = recipe["labels"]

@@ -36,6 +36,17 @@ def test_the_committed_notebook_is_what_the_sources_make_byte_for_byte():
     assert maker.main(["--check"]) == 0
 
 
+def test_the_carried_modules_import_at_the_top_only_what_the_notebook_carries():
+    import ast
+
+    carried = {path.removesuffix(".py").replace("/", ".") for path in load_maker().CARRIED}
+    for path in load_maker().CARRIED:
+        tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+        top = {node.module for node in tree.body if isinstance(node, ast.ImportFrom)
+               and (node.module or "").startswith("beyond_the_slides.")}
+        assert top <= carried, (path, top - carried)
+
+
 def test_the_notebook_is_small_and_links_nowhere_it_cannot_reach_alone():
     assert NOTEBOOK.stat().st_size <= 100_000
     notebook = nbformat.read(NOTEBOOK, as_version=4)
