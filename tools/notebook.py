@@ -280,6 +280,12 @@ figures["coverage.png"] = plot_coverage(*fits)
 # discriminator's dropout (an edit of `DIS_DROPOUT` changes nothing there) and
 # its sigmoid, and they train with their own loop, not `train_gan()`.
 #
+# Over seeds 1 to 10, the converging variant's curves fit a sinusoid with
+# median R² 0.9993 to 0.9995, tremble no more than real ones (roughness 0.93
+# to 1.09), cover the family (W1 0.009 to 0.049), and a classifier tells them
+# from real ones only 51% to 57% of the time; but their amplitudes spread a
+# few percent around 1, which that classifier cannot see.
+#
 # The cell below trains one in memory (about 70 CPU-seconds for 64 epochs;
 # fewer epochs are quicker), prints its score and shows its figures under
 # headings. It writes no file. The Wasserstein variant's critic gives an
