@@ -10,9 +10,9 @@
 # title, with the table or figure that the slide shows.
 #
 # **How to run it:** *Run all* (or Shift+Enter, cell after cell), from the top.
-# The whole notebook takes about 170 CPU-seconds (measured on a 2-core machine:
-# 2 min 16 s), of which the slides' training takes about 50 and the variant
-# cell about 70. It needs no other file, and writes none.
+# The whole notebook took 75 seconds on a 2-core machine (measured, with
+# another job running beside it): the slides' training 28, the variant cell
+# 38. It needs no other file, and writes none.
 #
 # *Language:* the slides' titles, the names in the code, and the tables and
 # figures are in Italian, as in the slides; the explanations, and the lines
@@ -286,7 +286,7 @@ figures["coverage.png"] = plot_coverage(*fits)
 # from real ones only 51% to 57% of the time; but their amplitudes spread a
 # few percent around 1, which that classifier cannot see.
 #
-# The cell below trains one in memory (about 70 CPU-seconds for 64 epochs;
+# The cell below trains one in memory (38 seconds for 64 epochs, measured;
 # fewer epochs are quicker), prints its score and shows its figures under
 # headings. It writes no file. The Wasserstein variant's critic gives an
 # *estimate* of the distance between real and generated curves, from one
