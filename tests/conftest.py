@@ -1,6 +1,7 @@
 """Shared fixtures: the module under test, a seeded start, and the CLI as a user runs it."""
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,15 @@ import sine_gan  # noqa: E402
 from beyond_the_slides import monitor  # noqa: E402
 
 SCRIPT = ROOT / "sine_gan.py"
+
+# The tests play a user at a terminal, where Ctrl-C, SIGTERM and a hang-up are live. A test
+# run started in the background (`cmd &` ignores SIGINT) or under nohup (SIGHUP) inherits
+# them ignored, and a run keeps an ignored signal ignored (test_files_are_safe tests that):
+# give them back their defaults, here and so in every subprocess.
+for _signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    if signal.getsignal(_signum) is signal.SIG_IGN:
+        signal.signal(_signum, signal.default_int_handler if _signum == signal.SIGINT
+                      else signal.SIG_DFL)
 
 
 @pytest.fixture
