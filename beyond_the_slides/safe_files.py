@@ -96,11 +96,12 @@ def check_out(out, name="--out"):
             raise UsageError(f"{name} {out}: {what}")
 
 
-def clear_leftovers(out):
-    """Remove our temporary files and scratch folders whose process is gone (SIGKILL)."""
+def clear_leftovers(out, names):
+    """Remove our temporary files (of `names`) and scratch folders whose process is gone
+    (SIGKILL); a file of the user's that looks like one is not ours by its name."""
     for path in out.iterdir():
         match = TEMPORARY.fullmatch(path.name)
-        if not match:
+        if not match or match.group(1) and match.group(1) + (match.group(3) or "") not in names:
             continue
         pid = int(match.group(2) or match.group(4))
         if pid != os.getpid() and not alive(pid):
@@ -178,7 +179,7 @@ def output_folder(path, names, force=False, name="--out"):
         except OSError as err:
             raise UsageError(f"{name} {out}: cannot create a file there ({err.strerror})") from None
         with locked(out):
-            clear_leftovers(out)
+            clear_leftovers(out, {*names, MANIFEST})
             ours = read_manifest(out)
             # A manifest that is not one (the user's own file of that name) is theirs too.
             theirs = [n for n in (*names, MANIFEST) if n not in ours and os.path.lexists(out / n)

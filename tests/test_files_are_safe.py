@@ -309,10 +309,12 @@ def test_what_a_killed_run_left_is_cleared_and_nothing_of_the_users(earlier, cap
     ours[0].write_text("half")
     (ours[1] / "assets").mkdir(parents=True)
     (ours[1] / "assets" / "w.h5").write_bytes(b"half")
-    theirs = [out / f".history.{os.getpid()}.tmp.csv", out / ".keras-mine", out / ".tmp"]
+    theirs = [out / f".history.{os.getpid()}.tmp.csv", out / ".keras-mine", out / ".tmp",
+              out / f".notes.{pid}.tmp.txt"]
     theirs[0].write_text("a run of ours that is alive: this test's own process")
     theirs[1].mkdir()
     theirs[2].write_text("mine")
+    theirs[3].write_text("named like a temporary file, but no file of a run is notes.txt")
     assert sine_gan.main([*NO_EPOCHS, "--out", str(out)]) == 0, capsys.readouterr().err
     assert not any(p.exists() for p in ours) and all(p.exists() for p in theirs)
     assert (out / "notes.txt").read_text() == "mine" and "notes.txt" in before
