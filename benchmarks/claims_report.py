@@ -169,8 +169,8 @@ def uses(effect, configs):
 def claims_table(claims, results, seeds_run, read=reading, judge=verdict, level=LEVEL,
                  change=lambda claim, effects: effects):
     """Every effect of `claims` under a reading rule, and each claim's verdict under it."""
-    n = len(seeds_run)
-    lines = ["| claim | " + effects_header(n, level)[0][2:], "|---" + effects_header(n)[1]]
+    header, rule = effects_header(len(seeds_run), level)
+    lines = ["| claim " + header, "|---" + rule]
     for claim in claims:
         effects = change(claim, CLAIMS[claim]["effects"])
         rows, words = effect_rows(effects, results, seeds_run, read, level)
@@ -198,7 +198,7 @@ def deviation_failed(claims, results, seeds_run):
     return "\n".join(lines)
 
 
-def deviation_sdm(results, seeds_run, claims=("dropout", "hidden-units")):
+def deviation_sdm(results, seeds_run, claims):
     lines = ["| claim | effect | sdm x 0.5 | sdm x 1 (the protocol) | sdm x 2 |",
              "|---|---|---|---|---|"]
     for claim in claims:

@@ -27,7 +27,6 @@ Each part can be left out, to measure what it earns (`ABLATIONS`, run by the
 benchmarks as `converging-no_r1` and so on).
 """
 
-
 import numpy as np
 
 import sine_gan
@@ -60,8 +59,8 @@ def band_limited_projection(rank=PROJECTION_RANK, band=PROJECTION_BAND):
 
 def build_converging_generator(without=()):
     """The slides' generator, then the frozen band-limited projection (with a gain of 1.1,
-    so that a `tanh` output short of 1 still makes a curve of amplitude 1); without
-    "lowpass" in `without`, the wgan variant's low-pass filter in its place."""
+    so that a `tanh` output short of 1 still makes a curve of amplitude 1). With "lowpass"
+    in `without`, the wgan variant's low-pass filter takes the projection's place."""
     if "lowpass" in without:
         return build_improved_generator(("lowpass",))
     return with_frozen_layer(sine_gan.build_generator(),

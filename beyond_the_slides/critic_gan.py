@@ -142,8 +142,8 @@ def train_critic_gan(gan, X_TRAIN, epochs, monitor):
         print(f"    {e:03n} | {losses[key]:20.5f}" + scores, flush=True)
 
 
-def run_critic_gan(recipe, name, monitor, epochs, pretrain_epochs, build_critic=build_critic,
-                   build_generator=None):
+def run_critic_gan(recipe, name, monitor, epochs, pretrain_epochs, build_critic,
+                   build_generator):
     """The deck's six steps (`run_slides()`), with a critic in place of the discriminator.
 
     Steps 1 and 6 are the slides' own functions. What differs: the critic
