@@ -50,8 +50,10 @@ from benchmarks.deck_claims import (  # noqa: E402
     PRETRAIN_CHECKS,
     PRETRAINING_ONLY,
 )
-from beyond_the_slides.experiment import builders_for  # noqa: E402
-from beyond_the_slides.improved import build_improved_generator  # noqa: E402
+from beyond_the_slides.improved import (  # noqa: E402
+    build_improved_discriminator,
+    build_improved_generator,
+)
 from beyond_the_slides.score import final_report, r2_summary, sine_fit  # noqa: E402
 
 HELD_OUT = 1000  # fresh real and fresh noise curves for held-out accuracy and distances
@@ -114,8 +116,8 @@ CONFIGS = {
                        sine_gan.PRETRAIN_EPOCHS) for n in (64, 128, 512, 1024)},
     "hidden=256+256": (sine_gan.build_discriminator, generator_with_hidden(256, 256),
                        sine_gan.PRETRAIN_EPOCHS),
-    "conv_front": (builders_for("conv_front")[0], sine_gan.build_generator,
-                   sine_gan.PRETRAIN_EPOCHS),
+    "conv_front": (lambda: build_improved_discriminator(("conv_front",)),
+                   sine_gan.build_generator, sine_gan.PRETRAIN_EPOCHS),
     "smoothing": (sine_gan.build_discriminator,
                   lambda: build_improved_generator(("smooth_output",)), sine_gan.PRETRAIN_EPOCHS),
 }

@@ -13,13 +13,16 @@ and the value of every seed. The tables are written as Markdown and the raw
 results as JSON.
 
 Run: python benchmarks/seeds.py [--configs real slides improved] [--seeds 1 2 ... 10]
-A configuration is `real`, a variant (`slides`, `improved`), or changes joined
-by '+', for example `conv_front+minibatch_std`; the changes are
-`improved.IMPROVEMENTS`.
+A configuration is `real`, a variant (`slides`, `improved`, `wgan`,
+`converging`), changes of the improved variant joined by '+', for example
+`conv_front+minibatch_std` (the changes are `improved.IMPROVEMENTS`), or the
+converging variant less one part, for example `converging-no_r1` (the parts
+are `converging.ABLATIONS`).
 """
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import resource
@@ -35,8 +38,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import benchmarks.classifier as classifier  # noqa: E402
+import sine_gan  # noqa: E402
 from beyond_the_slides import score  # noqa: E402
-from beyond_the_slides.experiment import builders_for  # noqa: E402
+from beyond_the_slides.converging import (  # noqa: E402
+    ABLATIONS,
+    build_converging_generator,
+    run_converging,
+)
+from beyond_the_slides.critic_gan import build_critic  # noqa: E402
+from beyond_the_slides.experiment import VARIANTS, run_variant  # noqa: E402
+from beyond_the_slides.improved import (  # noqa: E402
+    IMPROVEMENTS,
+    build_improved_discriminator,
+    build_improved_generator,
+)
 from beyond_the_slides.safe_files import output_folder  # noqa: E402
 from beyond_the_slides.saved_run import TRAINING_FILES, train  # noqa: E402
 
@@ -78,6 +93,31 @@ def meets(value, target):
     return value >= bound if comparison == ">=" else value <= bound
 
 
+def steps_of(config):
+    """The steps and the two builders of a configuration that is not a variant (ValueError
+    if it is none)."""
+    if config.startswith("converging-"):
+        part = config.split("-", 1)[1]
+        if part not in ABLATIONS:
+            raise ValueError(f"unknown part {part!r}; known: {', '.join(ABLATIONS)}")
+        return (functools.partial(run_converging, without=(part,)), build_critic,
+                functools.partial(build_converging_generator, (part,)))
+    changes = tuple(config.split("+"))
+    unknown = set(changes) - set(IMPROVEMENTS)
+    if unknown:
+        raise ValueError(f"unknown change {sorted(unknown)}; known: {', '.join(IMPROVEMENTS)}")
+    return (sine_gan.run_slides, functools.partial(build_improved_discriminator, changes),
+            functools.partial(build_improved_generator, changes))
+
+
+def run_config(config, monitor, pretrain_epochs):
+    """The six steps of a configuration under the monitor; the run."""
+    if config in VARIANTS:
+        return run_variant(config, monitor, pretrain_epochs)
+    steps, build_d, build_g = steps_of(config)
+    return steps(monitor, monitor.epochs, pretrain_epochs, build_d, build_g)
+
+
 def worker(config, seed, epochs, out):
     """In this process: train one configuration, print its report as JSON.
 
@@ -92,7 +132,8 @@ def worker(config, seed, epochs, out):
     start = time.perf_counter()
     with contextlib.redirect_stdout(sys.stderr):  # the run's tables are not the result
         with output_folder(out, TRAINING_FILES) as (folder, files):
-            stopped_by, diverged = train(folder, files, config, seed, epochs)
+            stopped_by, diverged = train(folder, files, config, seed, epochs,
+                                         run_config=run_config)
     report = json.loads((Path(out) / "metrics.json").read_text())["report"]
     report["seconds"] = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_SELF)  # before the classifier's training
@@ -388,10 +429,10 @@ def main(argv=None):
         config, seed, epochs, out = args.worker
         return worker(config, int(seed), int(epochs), out)
     for config in args.configs:
-        if config == CONTROL:
+        if config in (CONTROL, *VARIANTS):
             continue
         try:
-            builders_for(config)  # an unknown configuration fails here, not in a worker
+            steps_of(config)  # an unknown configuration fails here, not in a worker
         except ValueError as err:
             print(f"seeds.py: error: --configs {config}: {err}", file=sys.stderr)
             return 2

@@ -30,7 +30,6 @@ ERROR_CODES = {safe_files.UsageError: EXIT_USAGE, safe_files.OutputError: EXIT_W
 
 
 def whole_number(minimum, maximum):
-    """An argparse type: a whole number from `minimum` to `maximum`."""
     def parse(text):
         try:
             value = int(text)
@@ -51,7 +50,6 @@ def folder_name(text):
 
 
 def parse_args(argv):
-    """The command line; argparse reports mistakes itself, with exit code 2."""
     parser = argparse.ArgumentParser(
         prog="sine_gan.py", description="Train the slides' GAN that draws sinusoids, or draw "
         "curves with a generator trained before.",
@@ -87,8 +85,7 @@ def parse_args(argv):
 
 
 def choose_backend(show, script):
-    """Whether the figures go to windows too (`--show` with a display). A script draws with
-    Agg otherwise; from Python, the caller's backend stays."""
+    """Whether the figures go to windows too; a script draws with Agg otherwise."""
     import matplotlib
 
     no_display = sys.platform.startswith("linux") and not (
@@ -117,9 +114,8 @@ def own_figures():
 
 
 class Output(io.TextIOBase):
-    """Standard output or error that cannot cost the run its files: "?" for what the encoding
-    cannot show; a stream that cannot be written is given up on (`failed` says why), but a
-    reader that closed the pipe still stops the run."""
+    """Standard output or error that cannot cost the run its files: a stream that cannot be
+    written is given up on (`failed` says why); a reader that closed the pipe stops the run."""
 
     def __init__(self, stream):
         self.stream, self.failed = stream, None if stream is not None else "it is closed"
@@ -161,9 +157,8 @@ def exit_code_for(err):
 
 
 def main(argv=None, script=False):
-    """Run the slides, or `--generate`; returns the exit code. From Python, more than once:
-    errors are returned, the caller's figures, backend and handlers stay as they were, and
-    only a script reads the process's own arguments."""
+    """Run the slides, or `--generate`; returns the exit code. The caller's figures, backend
+    and handlers stay as they were; only a script reads the process's arguments."""
     if argv is None:
         argv = sys.argv[1:] if script else []
     with own_figures(), contextlib.redirect_stdout(Output(sys.stdout)) as stdout, \
@@ -186,7 +181,6 @@ def main(argv=None, script=False):
 
 
 def run_main(args, script):
-    """`main()` once the arguments are good: the run, its files and its last lines."""
     start = time.perf_counter()
     generating = args.generate is not None
     out = Path(args.out or (Path(args.model).parent / "generated" if generating else DEFAULT_OUT))

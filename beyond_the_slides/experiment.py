@@ -1,17 +1,11 @@
 """One run of a variant in memory, for the command line, the notebook and the benchmarks:
 `run_variant()` takes its six steps under the monitor, `all_figures()` draws and scores it."""
 
-import functools
-
 import sine_gan
-from beyond_the_slides.converging import ABLATIONS, build_converging_generator, run_converging
+from beyond_the_slides.converging import build_converging_generator, run_converging
 from beyond_the_slides.critic_gan import build_critic
 from beyond_the_slides.figures import plot_coverage, plot_frequencies, plot_history
-from beyond_the_slides.improved import (
-    IMPROVEMENTS,
-    build_improved_discriminator,
-    build_improved_generator,
-)
+from beyond_the_slides.improved import build_improved_discriminator, build_improved_generator
 from beyond_the_slides.score import final_report
 from beyond_the_slides.wgan import build_wgan_generator, run_wgan
 
@@ -19,37 +13,19 @@ DEFAULT_SEED = 1
 VARIANTS = ("slides", "improved", "wgan", "converging")
 
 
-def builders_for(config):
-    """The two builders of a variant, or of changes joined by '+', or of the converging
-    variant less one part, `converging-PART` (for benchmarks).
-
-    The deck's are looked up when called: in the notebook, its own cells' builders.
-    """
-    if config.startswith("converging-"):
-        part = config.split("-", 1)[1]
-        if part not in ABLATIONS:
-            raise ValueError(f"unknown part {part!r}; known: {', '.join(ABLATIONS)}")
-        return build_critic, functools.partial(build_converging_generator, (part,))
-    if config in VARIANTS:
-        return {"slides": (sine_gan.build_discriminator, sine_gan.build_generator),
-                "improved": (build_improved_discriminator, build_improved_generator),
-                "wgan": (build_critic, build_wgan_generator),
-                "converging": (build_critic, build_converging_generator)}[config]
-    changes = tuple(config.split("+"))
-    unknown = set(changes) - set(IMPROVEMENTS)
-    if unknown:
-        raise ValueError(f"unknown change {sorted(unknown)}; known: {', '.join(IMPROVEMENTS)}")
-    return (functools.partial(build_improved_discriminator, changes),
-            functools.partial(build_improved_generator, changes))
+def builders_for(variant):
+    """The two builders of a variant: the deck's are looked up now (in the notebook, its own
+    cells')."""
+    return {"slides": (sine_gan.build_discriminator, sine_gan.build_generator),
+            "improved": (build_improved_discriminator, build_improved_generator),
+            "wgan": (build_critic, build_wgan_generator),
+            "converging": (build_critic, build_converging_generator)}[variant]
 
 
-def run_variant(config, monitor, pretrain_epochs=None):
-    """The six steps for a variant (or a benchmark's `config`), under a monitor that
-    `start_run()` made, seeding the run. Returns the run (see `run_slides()`)."""
-    build_d, build_g = builders_for(config)
-    steps = {"wgan": run_wgan, "converging": run_converging}.get(config, sine_gan.run_slides)
-    if config.startswith("converging-"):
-        steps = functools.partial(run_converging, without=(config.split("-", 1)[1],))
+def run_variant(variant, monitor, pretrain_epochs=None):
+    """The six steps of a variant under a monitor that `start_run()` made; the run."""
+    build_d, build_g = builders_for(variant)
+    steps = {"wgan": run_wgan, "converging": run_converging}.get(variant, sine_gan.run_slides)
     pretrain_epochs = sine_gan.PRETRAIN_EPOCHS if pretrain_epochs is None else pretrain_epochs
     return steps(monitor, monitor.epochs, pretrain_epochs, build_d, build_g)
 

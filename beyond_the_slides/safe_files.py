@@ -24,20 +24,15 @@ class OutputError(Exception):
 
 
 def first_sentences(text, limit=300):
-    """The first whole sentences of an error's `text` that fit in `limit` characters."""
-    sentences = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
-    kept = sentences[0]
-    for sentence in sentences[1:]:
-        if len(kept) + 1 + len(sentence) > limit:
-            break
-        kept += " " + sentence
-    return kept
+    """An error's `text` on one line, cut to `limit` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 @contextlib.contextmanager
 def staged(path, files):
-    """Yield the temporary path under which `path` is written, noted in `files`. A failed
-    write leaves no temporary file, and is an `OutputError` naming the file."""
+    """Yield the temporary path, noted in `files`, under which `path` is written; a failed
+    write leaves none, and is an `OutputError`."""
     path = Path(path)
     tmp = files[path] = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
     try:
@@ -61,8 +56,8 @@ def save_text(text, path, files):
 
 
 def save_model(model, path, files):
-    """Stage a `.keras` model in `files`. Keras's scratch folder goes beside it: in the
-    system's, a failed write would leave it."""
+    """Stage a `.keras` model, with Keras's scratch folder beside it: in the system's, a
+    failed write would leave it."""
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None and not optimizer.built:
         # A compiled model that never trained itself (the generator: only the
@@ -78,7 +73,7 @@ def save_model(model, path, files):
 
 
 def read_manifest(out):
-    """The names the manifest lists; none if it is missing or damaged (all are the user's)."""
+    """The names the manifest lists; none if it is missing or damaged."""
     try:
         names = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -97,35 +92,24 @@ def check_out(out, name="--out"):
 
 
 def clear_leftovers(out, names):
-    """Remove our temporary files (of `names`) and scratch folders whose process is gone
-    (SIGKILL); a file of the user's that looks like one is not ours by its name."""
+    """Remove our temporary files of `names`, and scratch folders, whose process is gone."""
     for path in out.iterdir():
         match = TEMPORARY.fullmatch(path.name)
         if not match or match.group(1) and match.group(1) + (match.group(3) or "") not in names:
             continue
-        pid = int(match.group(2) or match.group(4))
-        if pid != os.getpid() and not alive(pid):
+        try:
+            os.kill(int(match.group(2) or match.group(4)), 0)  # signal 0: is it alive?
+        except ProcessLookupError:  # gone, killed (SIGKILL) before it could clear these
             with contextlib.suppress(OSError):
-                if path.is_dir() and not path.is_symlink():
-                    shutil.rmtree(path)
-                else:
-                    path.unlink()
-
-
-def alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # someone else's: it exists
-        return True
-    return True
+                (shutil.rmtree if path.is_dir() and not path.is_symlink() else os.unlink)(path)
+        except (OSError, OverflowError):  # alive, and someone else's; or no process id at all
+            pass
 
 
 @contextlib.contextmanager
 def locked(out):
-    """Refuse a second run into a folder in use: the system's lock on the folder itself,
-    gone with the process (Windows cannot lock a folder: there, the later run wins)."""
+    """Refuse a second run into a folder in use, by the system's lock on the folder itself
+    (none on Windows: there, the later run wins)."""
     try:
         import fcntl
     except ImportError:
@@ -144,9 +128,8 @@ def locked(out):
 
 
 def commit(out, names, files):
-    """Rename the staged `files` into place, then remove the earlier run's of this kind
-    (`names`) that they did not replace; `--generate`'s files and a training run's live
-    side by side. A stop signal waits until the folder is whole, then stops the run."""
+    """Rename the staged `files` into place, then remove the earlier run's of `names` that
+    they did not replace. A stop signal waits until the folder is whole."""
     ours = read_manifest(out)
     mine = {path.name for path in files}
     stale = {n for n in ours & (set(names) - mine) if n == Path(n).name}
@@ -165,9 +148,9 @@ def commit(out, names, files):
 
 @contextlib.contextmanager
 def output_folder(path, names, force=False, name="--out"):
-    """Check, create and lock the output folder; yield it and a dict for staged files. A file
-    of `names` that the manifest does not list is the user's: refused unless `force`. The
-    block's files replace the earlier run's only if it ends normally."""
+    """Check, create and lock the output folder; yield it and a dict for staged files, which
+    replace the earlier run's if the block ends normally. A file of `names` that the manifest
+    does not list is the user's: refused unless `force`."""
     out = Path(path)
     check_out(out, name)
     created = [p for p in [out, *out.parents] if not p.exists()]  # deepest first

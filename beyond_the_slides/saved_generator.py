@@ -25,8 +25,7 @@ MODEL_RATIO_MAX = 100  # uncompressed over compressed size, for entries over 1 M
 
 
 def load_generator(path):
-    """Load a saved generator in safe mode, or say in one line what is wrong: a FIFO or a
-    device would hang the reader, and the model must map 64 numbers to 64 floats."""
+    """Load a saved generator in safe mode, or say in one line what is wrong."""
     path = Path(path)
     if path.is_symlink() and not path.exists():
         raise UsageError(f"--model {path}: a broken symbolic link")
@@ -53,8 +52,8 @@ def load_generator(path):
 
 
 def check_archive_sizes(path):
-    """Refuse an archive whose entries declare implausible sizes: Python's zip reader never
-    returns more than an entry declares, so this bounds what loading can take."""
+    """Refuse implausible declared sizes: Python's zip reader never returns more than an
+    entry declares, so this bounds what loading can take."""
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
@@ -77,7 +76,7 @@ def check_archive_sizes(path):
 
 def generate_to_csv(generator, count, seed, csv_path, files, model_path):
     """Stage `count` curves as CSV, a chunk at a time; returns the first 16 (the figure) and
-    at most `GENERATE_SCORED` picked at random (the score). NaN output writes nothing."""
+    at most `GENERATE_SCORED` picked at random (the score)."""
     rng = np.random.default_rng(seed)
     scored_rows = np.sort(np.random.default_rng([seed, 2]).choice(
         count, min(count, GENERATE_SCORED), replace=False))

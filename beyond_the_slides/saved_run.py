@@ -10,16 +10,10 @@ import sys
 
 import numpy as np
 
+from beyond_the_slides import safe_files
 from beyond_the_slides.experiment import DEFAULT_SEED, all_figures, run_variant
 from beyond_the_slides.figures import save_evolution_gif
-from beyond_the_slides.monitor import HISTORY_FIELDS, start_run
-from beyond_the_slides.safe_files import (
-    first_sentences,
-    save_figure,
-    save_model,
-    save_text,
-    staged,
-)
+from beyond_the_slides.monitor import start_run
 from beyond_the_slides.score import EVAL_SIZE, describe_report
 from beyond_the_slides.signals import STOP_SIGNALS, deferred_signals
 from sine_gan import EPOCHS, PRETRAIN_EPOCHS
@@ -36,9 +30,8 @@ class BackendError(Exception):
 
 
 def versions():
-    """The versions a run reports, its backend's among them; its first import of Keras and
-    the backend the user chose (KERAS_BACKEND, or ~/.keras/keras.json; TensorFlow by
-    default), which says why in a `BackendError` if they cannot load."""
+    """The versions a run reports; its first import of Keras and of the backend Keras reads
+    (TensorFlow by default), which says why in a `BackendError` if they cannot load."""
     wanted = os.environ.get("KERAS_BACKEND") or "Keras's backend"
     try:
         import keras
@@ -46,7 +39,7 @@ def versions():
         wanted = keras.backend.backend()
         backend = importlib.import_module(wanted)
     except Exception as err:  # a signal that the import wrapped is found by signal_behind()
-        reason = first_sentences(str(err)) or type(err).__name__
+        reason = safe_files.first_sentences(str(err)) or type(err).__name__
         name = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}.get(wanted, wanted)
         raise BackendError(f"{name} could not be loaded ({reason})") from None
     return {"python": platform.python_version(), wanted: backend.__version__,
@@ -54,23 +47,21 @@ def versions():
 
 
 def history_csv(history):
-    """The training history, one row per epoch, as CSV text."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(history[0]) if history else HISTORY_FIELDS,
-                            lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=list(history[0]), lineterminator="\n")
     writer.writeheader()
-    for row in history:
-        writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
+    writer.writerows({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()}
+                     for row in history)
     return out.getvalue()
 
 
 def train(out, files, config="slides", seed=DEFAULT_SEED, epochs=EPOCHS,
-          pretrain_epochs=PRETRAIN_EPOCHS):
-    """Train a variant and stage its files; returns the stop signal that ended training
-    after its step (or None), and whether training diverged."""
+          pretrain_epochs=PRETRAIN_EPOCHS, run_config=run_variant):
+    """Train a variant (or a benchmark's `config`, which `run_config` runs) and stage its
+    files; returns the stop signal that ended training (or None), and whether it diverged."""
     monitor, rng = start_run(seed, epochs)
     with deferred_signals(lambda: monitor.training) as monitor.signals:
-        run = run_variant(config, monitor, pretrain_epochs)
+        run = run_config(config, monitor, pretrain_epochs)
         signals = monitor.signals
         if signals:
             print(f"{STOP_SIGNALS[signals[0]]}: keeping the {len(monitor.history)} "
@@ -89,17 +80,17 @@ def write_run(out, files, run, monitor, rng, settings):
     figures, report = all_figures(run, monitor, rng)
     history = monitor.history
     for name, fig in figures.items():
-        save_figure(fig, out / name, files)
+        safe_files.save_figure(fig, out / name, files)
     if history:
-        with staged(out / "evolution.gif", files) as tmp:
+        with safe_files.staged(out / "evolution.gif", files) as tmp:
             save_evolution_gif(tmp, monitor.snapshots, history)
-        save_text(history_csv(history), out / "history.csv", files)
+        safe_files.save_text(history_csv(history), out / "history.csv", files)
     if monitor.diverged:
         return
     metrics = {"report": report, "settings": settings, "versions": versions()}
-    save_text(json.dumps(metrics, indent=2) + "\n", out / "metrics.json", files)
+    safe_files.save_text(json.dumps(metrics, indent=2) + "\n", out / "metrics.json", files)
     print("Final score on " + describe_report(report, EVAL_SIZE))
-    save_model(run["generator"], out / "generator.keras", files)
+    safe_files.save_model(run["generator"], out / "generator.keras", files)
     # Saved trainable, as it was compiled: the last step left it frozen.
     run["discriminator"].trainable = True
-    save_model(run["discriminator"], out / "discriminator.keras", files)
+    safe_files.save_model(run["discriminator"], out / "discriminator.keras", files)

@@ -19,8 +19,7 @@ def exit_code(signum):
     return 128 + signum  # as a shell reports a process that a signal ended
 
 
-def handling(signum):
-    """Whether a run handles `signum`: not one that was ignored when it started (`nohup`)."""
+def handling(signum):  # not a signal ignored when the run started (nohup)
     return signal.getsignal(signum) is not signal.SIG_IGN
 
 
@@ -32,16 +31,14 @@ def say_and_exit(signum, what):
 
 
 def stop_at_once_while_starting():
-    """Until TensorFlow has loaded, a signal ends `python sine_gan.py` at once, in one line:
-    nothing is written yet, and an exception unwinding through a half-loaded TensorFlow can
-    abort the process."""
+    """Until Keras has loaded, a signal ends the script at once: nothing is written yet, and
+    an exception unwinding through a half-loaded backend can abort the process."""
     for signum in STOP_SIGNALS:
         if handling(signum):
             signal.signal(signum, lambda signum, frame: say_and_exit(signum, NOTHING_KEPT))
 
 
-def files_written(signum, frame):
-    """The script's handler once its files are in place: say so, and end."""
+def files_written(signum, frame):  # the script's handler once its files are in place
     say_and_exit(signum, ALL_WRITTEN)
 
 
@@ -60,9 +57,8 @@ def raise_interrupted(signum, frame):
 
 
 def signal_behind(err):
-    """The stop signal that `err` is or was raised from, or None. Library code may wrap ours
-    (Python 3.11 wraps any error raised while a class is created), or lose it: then the last
-    one raised in this run."""
+    """The stop signal behind `err`, or None. Library code may wrap ours (as Python 3.11 does
+    while a class is created), or lose it: then the last one raised in this run."""
     while err is not None:
         if isinstance(err, Interrupted):
             return err.signum
@@ -74,9 +70,8 @@ def signal_behind(err):
 
 @contextlib.contextmanager
 def handled_signals(handler):
-    """Within: the stop signals go to `handler`, but those ignored when it began; then the
-    caller's handlers are back. Only the main thread can handle signals: from another, the
-    block runs without."""
+    """Within: the stop signals not ignored go to `handler` (only the main thread can handle
+    them); then the caller's handlers are back."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -90,8 +85,8 @@ def handled_signals(handler):
 
 @contextlib.contextmanager
 def deferred_signals(deferring=lambda: True):
-    """Within: a first stop signal that comes while `deferring()` is recorded in the
-    yielded list. At any other moment, or a second time, it raises `Interrupted`."""
+    """Within: a first stop signal while `deferring()` is recorded in the yielded list; any
+    other raises `Interrupted`."""
     received = []
 
     def record(signum, frame):

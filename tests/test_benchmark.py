@@ -18,6 +18,29 @@ def seeds():
     return module
 
 
+def test_a_single_change_builds_only_that_change(seeds, seeded):
+    steps, build_d, build_g = seeds.steps_of("conv_front")
+    assert steps is sine_gan.run_slides
+    names = {type(layer).__name__ for layer in build_d().layers}
+    assert "Conv1D" in names and "MinibatchStd" not in names
+    assert [type(layer).__name__ for layer in build_g().layers] == ["Dense"] * 3  # no smoothing
+
+
+def test_a_converging_part_leaves_out_that_part(seeds, seeded):
+    steps, _, build_g = seeds.steps_of("converging-lowpass")
+    assert steps.keywords == {"without": ("lowpass",)}
+    layers = {layer.name for layer in build_g().layers}
+    assert "smoothing" in layers and "projection" not in layers
+    _, _, build_g = seeds.steps_of("converging-no_r1")
+    assert "projection" in {layer.name for layer in build_g().layers}
+
+
+@pytest.mark.parametrize("config", ["conv_front+wings", "converging-no_wings"])
+def test_an_unknown_change_or_part_is_refused(seeds, config):
+    with pytest.raises(ValueError, match="wings"):
+        seeds.steps_of(config)
+
+
 def made_up(r2, w1, seconds):
     return {"median_r2": r2, score.SHARE_KEY: 0.9, "roughness_ratio": 2.0,
             "diversity_ratio": 0.9, "frequency_w1": w1, "seconds": seconds,

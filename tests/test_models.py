@@ -75,18 +75,11 @@ def test_improved_networks_end_with_the_slides_layers(seeded):
     assert g.output_shape == (None, 64)
 
 
-def test_a_single_change_builds_only_that_change(seeded):
-    build_d, build_g = experiment.builders_for("conv_front")
-    names = {type(layer).__name__ for layer in build_d().layers}
-    assert "Conv1D" in names and "MinibatchStd" not in names
-    assert describe(build_g()) == SLIDES_GENERATOR  # no smoothing asked for
+def test_each_variant_has_its_two_builders():
     assert experiment.builders_for("slides") == (sine_gan.build_discriminator,
                                                sine_gan.build_generator)
-
-
-def test_an_unknown_change_is_refused():
-    with pytest.raises(ValueError, match="wings"):
-        experiment.builders_for("conv_front+wings")
+    assert experiment.builders_for("improved") == (improved.build_improved_discriminator,
+                                                 improved.build_improved_generator)
 
 
 def test_a_saved_improved_discriminator_loads_in_safe_mode(seeded, tmp_path, write_model):
