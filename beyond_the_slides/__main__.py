@@ -1,5 +1,4 @@
-"""`python sine_gan.py` (or `python -m beyond_the_slides`): the signal handlers first, before
-any import, then the command line."""
+"""`python sine_gan.py` (or `python -m beyond_the_slides`): signal handlers before any import."""
 
 from beyond_the_slides.signals import stop_at_once_while_starting
 

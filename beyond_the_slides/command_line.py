@@ -22,9 +22,8 @@ EXIT_CODES = {  # every exit code, as --help and docs/command-line.md list them
     EXIT_OK: "done", EXIT_DIVERGED: "training diverged", EXIT_USAGE: "usage or bad input",
     EXIT_WRITE: "an output (a file, or standard output) could not be written",
     EXIT_BACKEND: "Keras's backend (TensorFlow by default) could not be loaded",
-    129: "a closed terminal (SIGHUP)",
-    130: "Ctrl-C", EXIT_BROKEN_PIPE: "the reader of the output went away", 143: "SIGTERM",
-}
+    129: "a closed terminal (SIGHUP)", 130: "Ctrl-C",
+    EXIT_BROKEN_PIPE: "the reader of the output went away", 143: "SIGTERM"}
 ERROR_CODES = {safe_files.UsageError: EXIT_USAGE, safe_files.OutputError: EXIT_WRITE,
                BackendError: EXIT_BACKEND}
 
@@ -43,12 +42,6 @@ def whole_number(minimum, maximum):
     return parse
 
 
-def folder_name(text):
-    if not text.strip():
-        raise argparse.ArgumentTypeError("must name a folder, got an empty string")
-    return text
-
-
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         prog="sine_gan.py", description="Train the slides' GAN that draws sinusoids, or draw "
@@ -65,11 +58,10 @@ def parse_args(argv):
         help=f"discriminator pretraining epochs (default {PRETRAIN_EPOCHS})")
     add("--seed", type=whole_number(0, 2**32 - 1), default=DEFAULT_SEED,
         help=f"random seed; the same seed gives the same run (default {DEFAULT_SEED})")
-    add("--out", type=folder_name, help=f"folder for figures, tables and models (default "
+    add("--out", help=f"folder for figures, tables and models (default "
         f"{DEFAULT_OUT}/); with --generate, for its curves (default: generated/ in the model's "
         "folder, beside the run that saved it, never over it)")
-    add("--force", action="store_true", help="overwrite files in --out that sine-gan did not "
-        "write")
+    add("--force", action="store_true", help="overwrite files in --out that sine-gan did not write")
     add("--show", action="store_true",
         help="also open the figures in a window, as the slides' plt.show()")
     add("--generate", type=whole_number(1, 1_000_000), metavar="N",
@@ -77,6 +69,8 @@ def parse_args(argv):
     add("--model", metavar="PATH",
         help="a generator saved by an earlier run, e.g. outputs/generator.keras")
     args = parser.parse_args(argv)
+    if args.out is not None and not args.out.strip():
+        parser.error("--out must name a folder, got an empty string")
     if args.generate is not None and args.model is None:
         parser.error("--generate needs --model PATH")
     if args.model is not None and args.generate is None:
@@ -101,7 +95,7 @@ def choose_backend(show, script):
 @contextlib.contextmanager
 def own_figures():
     """Within: the figures made are the run's, closed on the way out; the caller's stay."""
-    def numbers():
+    def numbers():  # pyplot only if loaded: a usage error loads nothing
         return set(sys.modules["matplotlib.pyplot"].get_fignums()
                    if "matplotlib.pyplot" in sys.modules else [])
 
@@ -152,8 +146,7 @@ def exit_code_for(err):
         return signals.exit_code(signum)
     if type(err) in ERROR_CODES:
         print(f"sine_gan.py: error: {err}", file=sys.stderr)
-        return ERROR_CODES[type(err)]
-    return None
+    return ERROR_CODES.get(type(err))
 
 
 def main(argv=None, script=False):

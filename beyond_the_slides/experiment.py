@@ -1,5 +1,4 @@
-"""One run of a variant in memory, for the command line, the notebook and the benchmarks:
-`run_variant()` takes its six steps under the monitor, `all_figures()` draws and scores it."""
+"""A variant's run in memory: `run_variant()` takes its steps, `all_figures()` draws them."""
 
 import sine_gan
 from beyond_the_slides.converging import build_converging_generator, run_converging
@@ -14,8 +13,7 @@ VARIANTS = ("slides", "improved", "wgan", "converging")
 
 
 def builders_for(variant):
-    """The two builders of a variant: the deck's are looked up now (in the notebook, its own
-    cells')."""
+    """A variant's two builders, the deck's looked up now (in the notebook: its own cells')."""
     return {"slides": (sine_gan.build_discriminator, sine_gan.build_generator),
             "improved": (build_improved_discriminator, build_improved_generator),
             "wgan": (build_critic, build_wgan_generator),

@@ -24,9 +24,14 @@ class OutputError(Exception):
 
 
 def first_sentences(text, limit=300):
-    """An error's `text` on one line, cut to `limit` characters."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    """The first whole sentences of an error's `text` that fit in `limit` characters."""
+    sentences = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
+    kept = sentences[0]
+    for sentence in sentences[1:]:
+        if len(kept) + 1 + len(sentence) > limit:
+            break
+        kept += " " + sentence
+    return kept
 
 
 @contextlib.contextmanager
@@ -60,8 +65,7 @@ def save_model(model, path, files):
     failed write would leave it."""
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None and not optimizer.built:
-        # A compiled model that never trained itself (the generator: only the
-        # GAN trains it) has no optimizer state, and Keras warns on loading.
+        # The generator never trains itself (the GAN does): no state, and Keras would warn.
         optimizer.build(model.trainable_variables)
     with staged(path, files) as tmp, tempfile.TemporaryDirectory(
             dir=Path(path).parent, prefix=f".sine-gan-keras-{os.getpid()}-") as scratch:
@@ -180,8 +184,6 @@ def output_folder(path, names, force=False, name="--out"):
         for tmp in files.values():
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
-        for folder in created:
-            try:
-                folder.rmdir()  # only succeeds if nothing is in it
-            except OSError:
-                break
+        with contextlib.suppress(OSError):  # rmdir() fails at the first folder with files
+            for folder in created:
+                folder.rmdir()

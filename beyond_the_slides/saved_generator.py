@@ -27,10 +27,9 @@ MODEL_RATIO_MAX = 100  # uncompressed over compressed size, for entries over 1 M
 def load_generator(path):
     """Load a saved generator in safe mode, or say in one line what is wrong."""
     path = Path(path)
-    if path.is_symlink() and not path.exists():
-        raise UsageError(f"--model {path}: a broken symbolic link")
     if not path.exists():
-        raise UsageError(f"--model {path}: no such file")
+        what = "a broken symbolic link" if path.is_symlink() else "no such file"
+        raise UsageError(f"--model {path}: {what}")
     if not stat.S_ISREG(path.stat().st_mode) or path.suffix != ".keras":
         raise UsageError(f"--model {path}: not a .keras model file")
     check_archive_sizes(path)

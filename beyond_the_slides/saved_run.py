@@ -21,8 +21,7 @@ from sine_gan import EPOCHS, PRETRAIN_EPOCHS
 TRAINING_FILES = (
     "dataset.png", "pretraining.png", "sample.png", "evolution.png", "evolution.gif",
     "training_history.png", "frequencies.png", "coverage.png", "history.csv", "metrics.json",
-    "generator.keras", "discriminator.keras",
-)
+    "generator.keras", "discriminator.keras")
 
 
 class BackendError(Exception):
@@ -62,16 +61,15 @@ def train(out, files, config="slides", seed=DEFAULT_SEED, epochs=EPOCHS,
     monitor, rng = start_run(seed, epochs)
     with deferred_signals(lambda: monitor.training) as monitor.signals:
         run = run_config(config, monitor, pretrain_epochs)
-        signals = monitor.signals
-        if signals:
-            print(f"{STOP_SIGNALS[signals[0]]}: keeping the {len(monitor.history)} "
+        if monitor.signals:
+            print(f"{STOP_SIGNALS[monitor.signals[0]]}: keeping the {len(monitor.history)} "
                   "finished epochs.", file=sys.stderr)
         elif monitor.diverged:
             print(f"error: {monitor.stopped}", file=sys.stderr)
         settings = {"variant": config, "seed": seed, "epochs": epochs,
                     "epochs_done": len(monitor.history), "pretrain_epochs": pretrain_epochs}
         write_run(out, files, run, monitor, rng, settings)
-    return (signals[0] if signals else None), monitor.diverged
+    return (monitor.signals[0] if monitor.signals else None), monitor.diverged
 
 
 def write_run(out, files, run, monitor, rng, settings):

@@ -33,9 +33,8 @@ def say_and_exit(signum, what):
 def stop_at_once_while_starting():
     """Until Keras has loaded, a signal ends the script at once: nothing is written yet, and
     an exception unwinding through a half-loaded backend can abort the process."""
-    for signum in STOP_SIGNALS:
-        if handling(signum):
-            signal.signal(signum, lambda signum, frame: say_and_exit(signum, NOTHING_KEPT))
+    for signum in filter(handling, STOP_SIGNALS):
+        signal.signal(signum, lambda signum, frame: say_and_exit(signum, NOTHING_KEPT))
 
 
 def files_written(signum, frame):  # the script's handler once its files are in place
@@ -43,8 +42,7 @@ def files_written(signum, frame):  # the script's handler once its files are in 
 
 
 class Interrupted(BaseException):
-    """A stop signal: not an `Exception`, so that library code's `except Exception` cannot
-    swallow it. `written`: it came once the run's files were all in place."""
+    """A stop signal, not an `Exception` library code could swallow; `written`: files in place."""
 
     def __init__(self, signum, written=False):
         super().__init__(signal.Signals(signum).name)
@@ -72,10 +70,8 @@ def signal_behind(err):
 def handled_signals(handler):
     """Within: the stop signals not ignored go to `handler` (only the main thread can handle
     them); then the caller's handlers are back."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {s: signal.signal(s, handler) for s in STOP_SIGNALS if handling(s)}
+    main = threading.current_thread() is threading.main_thread()
+    previous = {s: signal.signal(s, handler) for s in STOP_SIGNALS if main and handling(s)}
     try:
         yield
     finally:

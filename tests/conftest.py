@@ -99,10 +99,24 @@ def is_png():
 
 @pytest.fixture(scope="session")
 def short_run(tmp_path_factory):
-    """One short training of the default variant, shared by the tests that read its outputs."""
+    """The files of one short run of `python sine_gan.py`, shared by the tests that read them;
+    and its exit code. For a run in memory, `train_in_memory`."""
     out = tmp_path_factory.mktemp("short")
     code = sine_gan.main(["--epochs", "3", "--pretrain-epochs", "4", "--out", str(out)])
     return out, code
+
+
+@pytest.fixture
+def train_in_memory():
+    """Train a variant in this process, seeded as a run is, for `epochs` epochs after
+    `pretrain_epochs`: the run (see `run_slides()`) and its monitor."""
+    from beyond_the_slides import experiment
+
+    def train(variant, seed, epochs=1, pretrain_epochs=2):
+        watching, _ = monitor.start_run(seed, epochs)
+        return experiment.run_variant(variant, watching, pretrain_epochs), watching
+
+    return train
 
 
 @pytest.fixture

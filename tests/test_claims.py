@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import checksums, one_line
 
 import sine_gan
 from benchmarks import claims, seeds
@@ -181,8 +182,7 @@ def test_the_command_line_lists_the_seven_claims_even_without_docstrings_and_ref
             path.write_text(text)
         bad = subprocess.run([*SCRIPT, "--results", str(path)], capture_output=True, text=True,
                              timeout=60)
-        lines = bad.stderr.strip().splitlines()
-        assert bad.returncode == 2 and len(lines) == 1 and str(path) in lines[0], bad.stderr
+        assert bad.returncode == 2 and str(path) in one_line(bad.stderr)
 
 
 def test_the_benchmarks_refuse_an_unwritable_save_and_bad_epochs_before_any_run(tmp_path):
@@ -219,14 +219,12 @@ def test_tables_from_saved_results_change_no_file(tmp_path):
     saved.write_text(json.dumps({"seeds": [11], "claims": ["dropout"], "machine": "m",
                                  "results": [{"config": "slides", "seed": 11, "median_r2": 0.98,
                                               "d_overfit_gap": 0.0, "d_noise_floor": 0.0}]}))
-    before = {p: p.stat().st_mtime_ns for p in claims.ROOT.rglob("*")
-              if not any(x.startswith(".venv") for x in p.parts) and p.is_file()}
+    before = checksums(claims.ROOT)
     done = subprocess.run([*SCRIPT, "--results", str(saved)], capture_output=True, text=True,
                           timeout=120, cwd=tmp_path)
     assert done.returncode == 0 and "## dropout" in done.stdout
-    after = {p: p.stat().st_mtime_ns for p in claims.ROOT.rglob("*")
-             if not any(x.startswith(".venv") for x in p.parts) and p.is_file()}
-    assert after == before and sorted(p.name for p in tmp_path.iterdir()) == ["claims.json"]
+    assert checksums(claims.ROOT) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["claims.json"]
 
 
 FAKE_WORKER = """
@@ -302,14 +300,9 @@ def test_sigterm_stops_every_worker_at_once_and_leaves_no_temporary_folder(tmp_p
 
 @pytest.mark.slow  # the classifier's control: a few seconds of training
 def test_a_seeds_sweep_without_save_changes_no_file_of_the_checkout(tmp_path):
-    def files():
-        return {p: p.stat().st_mtime_ns for p in claims.ROOT.rglob("*")
-                if not {"__pycache__", ".pytest_cache"} & set(p.parts) and p.is_file()
-                and not any(x.startswith(".venv") for x in p.parts)}
-
-    before = files()
+    before = checksums(claims.ROOT)
     done = subprocess.run([sys.executable, str(claims.ROOT / "benchmarks" / "seeds.py"),
                            "--configs", "real", "--seeds", "1", "--jobs", "1"],
                           capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert files() == before and list(tmp_path.iterdir()) == []
+    assert checksums(claims.ROOT) == before and list(tmp_path.iterdir()) == []

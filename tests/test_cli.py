@@ -9,6 +9,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from helpers import one_line
 from PIL import Image
 
 import sine_gan
@@ -180,9 +181,8 @@ def test_a_full_disk_exits_3_naming_the_file_and_leaves_no_temporary_file(tmp_pa
     monkeypatch.setattr(Figure, "savefig", savefig_on_a_full_disk)
     code = sine_gan.main(["--epochs", "0", "--pretrain-epochs", "1", "--out", str(tmp_path)])
     assert code == 3
-    err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"sine_gan.py: error: cannot write {tmp_path / 'dataset.png'}: "
-                   "No space left on device"]
+    assert one_line(capsys.readouterr().err) == (
+        f"sine_gan.py: error: cannot write {tmp_path / 'dataset.png'}: No space left on device")
     assert list(tmp_path.iterdir()) == []  # no half PNG, no lock, no temporary file
 
 

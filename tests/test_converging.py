@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import sine_gan
-from beyond_the_slides import converging, critic_gan, experiment, monitor
+from beyond_the_slides import converging, critic_gan
 
 
 def test_the_projection_passes_every_training_sinusoid_and_stops_white_noise():
@@ -86,14 +86,9 @@ def test_the_converging_variant_is_the_wgan_variants_sibling_not_its_child():
     assert "beyond_the_slides.critic_gan import" in text
 
 
-def short_run(seed):
-    monitor_, rng = monitor.start_run(seed, 1)
-    run = experiment.run_variant("converging", monitor_, pretrain_epochs=2)
-    return run, monitor_
-
-
 @pytest.mark.slow  # trains: 8 updates, twice, and compiles the step
-def test_a_short_run_repeats_itself_and_keeps_the_averaged_weights(monkeypatch, capsys):
+def test_a_short_run_repeats_itself_and_keeps_the_averaged_weights(monkeypatch, capsys,
+                                                                    train_in_memory):
     monkeypatch.setattr(converging, "UPDATES_PER_EPOCH", 8)
     finished = []
     real_build = critic_gan.build_critic_gan
@@ -113,13 +108,13 @@ def test_a_short_run_repeats_itself_and_keeps_the_averaged_weights(monkeypatch, 
         return gan
 
     monkeypatch.setattr(critic_gan, "build_critic_gan", build)
-    run, first = short_run(4)
+    run, first = train_in_memory("converging", 4)
     raw, averaged = finished[0]
     saved = [w.numpy() for w in run["generator"].trainable_weights]
     for s, a in zip(saved, averaged):
         np.testing.assert_allclose(s, a)  # what is saved and scored is the average
     assert any(not np.allclose(a, r) for a, r in zip(averaged, raw))
-    _, second = short_run(4)
+    _, second = train_in_memory("converging", 4)
     assert [row["median_r2"] for row in first.history] == [
         row["median_r2"] for row in second.history]
     assert " epoca | margine del critico" in capsys.readouterr().out

@@ -16,6 +16,7 @@ import zipfile
 import matplotlib
 import matplotlib.pyplot as plt
 import pytest
+from helpers import one_line
 
 import sine_gan
 from beyond_the_slides import command_line, safe_files, saved_generator, signals
@@ -102,8 +103,7 @@ def test_a_signal_while_any_module_loads_ends_in_one_line(module, signum, tmp_pa
         [sys.executable, "-c", EARLY_SIGNAL, module, str(int(signum)), str(sine_gan.__file__),
          str(out)], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert result.returncode == 128 + signum, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(signals.STOP_SIGNALS[signum] + ": stopped")
+    assert one_line(result.stderr).startswith(signals.STOP_SIGNALS[signum] + ": stopped")
     assert not out.exists()
 
 
@@ -111,8 +111,8 @@ def test_tensorflow_that_cannot_load_is_one_line_and_exit_4(tmp_path, monkeypatc
     monkeypatch.setitem(sys.modules, "tensorflow", None)  # makes `import tensorflow` fail
     out = tmp_path / "new" / "run"
     assert sine_gan.main([*QUICK, "--out", str(out)]) == command_line.EXIT_BACKEND
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("sine_gan.py: error: TensorFlow could not be loaded")
+    assert one_line(capsys.readouterr().err).startswith(
+        "sine_gan.py: error: TensorFlow could not be loaded")
     assert not (tmp_path / "new").exists()
 
 
@@ -147,9 +147,8 @@ def test_a_model_declaring_gigabytes_is_refused_at_once(entry, tmp_path, capsys,
         *a, **k))
     code = sine_gan.main(["--generate", "3", "--model", str(bomb), "--out", str(tmp_path / "o")])
     assert read == []  # refused from the declared sizes, before any entry is read
-    err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(err) == 1
-    assert f"entry {entry} declares 2,147,483,647 bytes" in err[0]
+    assert code == 2
+    assert f"entry {entry} declares 2,147,483,647 bytes" in one_line(capsys.readouterr().err)
     assert not (tmp_path / "o").exists()
 
 

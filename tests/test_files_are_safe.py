@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import checksums, one_line
 
 import sine_gan
 from beyond_the_slides import command_line, experiment, safe_files, saved_run
@@ -21,12 +22,6 @@ QUICK = ["--epochs", "1", "--pretrain-epochs", "2"]
 NO_EPOCHS = ["--epochs", "0", "--pretrain-epochs", "1"]
 NO_EPOCHS_FILES = set(saved_run.TRAINING_FILES) - {
     "evolution.png", "evolution.gif", "training_history.png", "history.csv"}
-
-
-def checksums(folder):
-    """Every file below `folder`, by relative path, with the SHA-256 of its bytes."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -46,12 +41,6 @@ def earlier(good_run, tmp_path):
     shutil.copytree(good_run, out)
     (out / "notes.txt").write_text("mine")
     return out, checksums(out)
-
-
-def one_line(capsys):
-    lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in lines[0], lines
-    return lines[0]
 
 
 # 1. --generate writes beside a training run, never over it ---------------------------------
@@ -96,8 +85,8 @@ def test_a_full_disk_in_a_second_run_leaves_the_first_run_whole(failing, earlier
 
     monkeypatch.setattr(safe_files, "staged", full_disk)
     assert sine_gan.main([*NO_EPOCHS, "--seed", "2", "--out", str(out)]) == command_line.EXIT_WRITE
-    assert one_line(capsys) == (f"sine_gan.py: error: cannot write {out / failing}: "
-                                "No space left on device")
+    assert one_line(capsys.readouterr().err) == (
+        f"sine_gan.py: error: cannot write {out / failing}: No space left on device")
     assert checksums(out) == before  # nothing lost, nothing half-written, nothing mixed in
 
 
@@ -127,7 +116,7 @@ def test_stdout_that_cannot_be_written_keeps_every_file(fault, earlier, monkeypa
     out, before = earlier
     monkeypatch.setattr(sys, "stdout", Unwritable(*fault) if fault else None)
     assert sine_gan.main([*QUICK, "--seed", "3", "--out", str(out)]) == command_line.EXIT_WRITE
-    line = one_line(capsys)
+    line = one_line(capsys.readouterr().err)
     assert line.startswith("sine_gan.py: error: standard output could not be written")
     assert "the run's files are all written" in line
     after = checksums(out)
@@ -145,9 +134,8 @@ def test_the_script_with_stdout_full_or_closed_ends_in_one_line(how, tmp_path):
         result = subprocess.run(command, stdout=stdout, stderr=subprocess.PIPE, text=True,
                                 timeout=300, preexec_fn=(lambda: os.close(1)) if how == "closed"
                                 else None)
-    lines = result.stderr.strip().splitlines()
     assert result.returncode == command_line.EXIT_WRITE, result.stderr
-    assert len(lines) == 1 and "standard output could not be written" in lines[0]
+    assert "standard output could not be written" in one_line(result.stderr)
     assert {p.name for p in out.iterdir()} == {*NO_EPOCHS_FILES, safe_files.MANIFEST}
 
 
@@ -180,13 +168,13 @@ def test_a_signal_outside_training_stops_at_once(moment, signum, earlier, monkey
         signal_on(experiment, "final_report", 1)
         args = NO_EPOCHS
     else:
-        signal_on(saved_run, "save_figure", 3)
+        signal_on(safe_files, "save_figure", 3)
         args = NO_EPOCHS
     code = sine_gan.main([*args, "--seed", "4", "--out", str(out)])
     assert len(calls) == at[0]  # at once: no batch, score or figure after the signal
     assert code == 128 + signum
     word = {signal.SIGINT: "Interrupted", signal.SIGTERM: "Terminated"}[signum]
-    assert one_line(capsys) == f"{word}: {NOTHING_KEPT}"
+    assert one_line(capsys.readouterr().err) == f"{word}: {NOTHING_KEPT}"
     assert checksums(out) == before
 
 
@@ -204,7 +192,7 @@ def test_isolated_mode_runs(flag, tmp_path):
 def test_main_refuses_arguments_that_are_not_strings(argv, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert sine_gan.main(argv) == command_line.EXIT_USAGE
-    assert "the arguments must be a list of strings" in one_line(capsys)
+    assert "the arguments must be a list of strings" in one_line(capsys.readouterr().err)
     assert list(tmp_path.iterdir()) == []  # no default run into ./outputs
 
 
@@ -231,7 +219,8 @@ def test_a_file_of_the_users_named_like_the_manifest_is_theirs(tmp_path, capsys)
     out.mkdir()
     (out / safe_files.MANIFEST).write_text("my shopping list")
     assert sine_gan.main([*NO_EPOCHS, "--out", str(out)]) == command_line.EXIT_USAGE
-    assert f"{safe_files.MANIFEST} already there and not written by sine-gan" in one_line(capsys)
+    line = one_line(capsys.readouterr().err)
+    assert f"{safe_files.MANIFEST} already there and not written by sine-gan" in line
     assert checksums(out) == {safe_files.MANIFEST: hashlib.sha256(b"my shopping list")
                               .hexdigest()}
 
@@ -273,7 +262,7 @@ def test_a_signal_that_library_code_eats_still_stops_the_run(how, earlier, monke
     monkeypatch.setattr(experiment, "final_report", library)
     code = sine_gan.main([*NO_EPOCHS, "--out", str(out)])
     assert code == 128 + signal.SIGTERM
-    assert one_line(capsys) == f"Terminated: {NOTHING_KEPT}"
+    assert one_line(capsys.readouterr().err) == f"Terminated: {NOTHING_KEPT}"
     assert checksums(out) == before
 
 
@@ -290,7 +279,8 @@ def test_a_signal_during_the_commit_finishes_it_then_stops(earlier, monkeypatch,
     monkeypatch.setattr(safe_files.os, "replace", replace)
     code = sine_gan.main([*NO_EPOCHS, "--seed", "9", "--out", str(out)])
     assert code == 130
-    assert one_line(capsys) == "Interrupted: stopped after the run; its files are all written."
+    line = one_line(capsys.readouterr().err)
+    assert line == "Interrupted: stopped after the run; its files are all written."
     names = {p.name for p in out.iterdir()}
     assert names == {*saved_run.TRAINING_FILES, safe_files.MANIFEST, "notes.txt"} - {
         "evolution.png", "evolution.gif", "training_history.png", "history.csv"}
@@ -310,11 +300,12 @@ def test_what_a_killed_run_left_is_cleared_and_nothing_of_the_users(earlier, cap
     (ours[1] / "assets").mkdir(parents=True)
     (ours[1] / "assets" / "w.h5").write_bytes(b"half")
     theirs = [out / f".history.{os.getpid()}.tmp.csv", out / ".keras-mine", out / ".tmp",
-              out / f".notes.{pid}.tmp.txt"]
+              out / f".notes.{pid}.tmp.txt", out / f".generator.{10**30}.tmp.keras"]
     theirs[0].write_text("a run of ours that is alive: this test's own process")
     theirs[1].mkdir()
     theirs[2].write_text("mine")
     theirs[3].write_text("named like a temporary file, but no file of a run is notes.txt")
+    theirs[4].write_text("named like one, but no process can have that number")
     assert sine_gan.main([*NO_EPOCHS, "--out", str(out)]) == 0, capsys.readouterr().err
     assert not any(p.exists() for p in ours) and all(p.exists() for p in theirs)
     assert (out / "notes.txt").read_text() == "mine" and "notes.txt" in before
@@ -325,7 +316,7 @@ def test_generate_without_out_names_the_folder_it_would_write(earlier, capsys):
     (out / "generated").write_text("a file where the folder would go")
     code = sine_gan.main(["--generate", "3", "--model", str(out / "generator.keras")])
     assert code == command_line.EXIT_USAGE
-    line = one_line(capsys)
+    line = one_line(capsys.readouterr().err)
     assert line.endswith(f"the output folder {out / 'generated'}: is a file")
     assert "--out" not in line
 

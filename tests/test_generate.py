@@ -7,6 +7,7 @@ import signal
 import keras
 import numpy as np
 import pytest
+from helpers import one_line
 
 import sine_gan
 from beyond_the_slides import saved_generator as drawing
@@ -61,9 +62,9 @@ def test_every_bad_model_gets_one_clear_line_and_leaves_nothing(small_generator,
     for case, (path, reason) in bad_models(tmp_path, small_generator, write_model).items():
         out = tmp_path / "out" / case.replace(" ", "-")
         code, captured = run_generate([3, "--model", path, "--out", out], capsys)
-        lines = captured.err.strip().splitlines()
         assert code == 2, case
-        assert len(lines) == 1 and str(path) in lines[0] and reason in lines[0], lines
+        line = one_line(captured.err)
+        assert str(path) in line and reason in line, line
         assert not out.exists(), f"{case}: the failed run left its folder behind"
 
 
@@ -107,6 +108,5 @@ def test_an_interrupted_generate_writes_nothing(signum, word, model_file, tmp_pa
     monkeypatch.setattr(drawing, "generate", interrupted_on_the_second_chunk)
     code, captured = run_generate([10, "--model", model_file, "--out", tmp_path / "o"],
                                   capsys)
-    assert code == 128 + signum and captured.err.startswith(f"{word}: stopped")
-    assert len(captured.err.splitlines()) == 1
+    assert code == 128 + signum and one_line(captured.err).startswith(f"{word}: stopped")
     assert not (tmp_path / "o").exists()  # no hidden temporary CSV, no lock

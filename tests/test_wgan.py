@@ -55,7 +55,7 @@ def test_the_low_pass_filter_passes_the_training_range_whole_and_stops_trembling
     assert score.roughness((jittery @ m)[None]) < score.roughness(jittery[None]) / 10
 
 
-def snapshot(model):
+def weights_of(model):
     return [w.copy() for w in model.get_weights()]
 
 
@@ -68,12 +68,12 @@ def test_pretraining_moves_the_critic_only_and_a_step_moves_both(seeded):
     model = critic_gan.build_critic_gan(generator, critic, wgan.WGAN, 1, "wgan")
     rng = np.random.default_rng(3)
     real = rng.uniform(-1, 1, (5 * 64, 64)).astype("float32")
-    g0, c0 = snapshot(generator), snapshot(critic)
+    g0, c0 = weights_of(generator), weights_of(critic)
     losses = model.train_on_batch(real[:64], real[64:128], return_dict=True)
     assert set(losses) == {"c_loss", "distance"}
     # The critic's output bias never moves: the loss is a difference of two means.
     assert moved(c0, critic) == [True] * 5 + [False] and not any(moved(g0, generator))
-    g1, c1 = snapshot(generator), snapshot(critic)
+    g1, c1 = weights_of(generator), weights_of(critic)
     losses = model.train_on_batch(real, return_dict=True)
     assert set(losses) == {"c_loss", "distance", "g_loss"}
     assert moved(c1, critic) == [True] * 5 + [False]
