@@ -105,6 +105,29 @@ def seed_everything(seed):
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
+    if keras.backend.backend() == "torch":
+        nan_in_nan_out()
+
+
+def nan_in_nan_out():
+    """PyTorch's binary cross-entropy raises on a NaN input, where TensorFlow and JAX give a
+    NaN loss, which the monitor reads as "training diverged": make it give one too. Any
+    other input goes to PyTorch's own, so a run's numbers do not move."""
+    import torch
+    import torch.nn.functional as F
+
+    native = F.binary_cross_entropy
+    if getattr(native, "nan_in_nan_out", False):
+        return
+
+    def binary_cross_entropy(input, target, *args, reduction="mean", **kwargs):
+        if not torch.isnan(input).any():
+            return native(input, target, *args, reduction=reduction, **kwargs)
+        loss = -(target * torch.log(input) + (1 - target) * torch.log1p(-input))
+        return {"none": loss, "sum": loss.sum()}.get(reduction, loss.mean())
+
+    binary_cross_entropy.nan_in_nan_out = True
+    F.binary_cross_entropy = binary_cross_entropy
 
 
 def scoring_rng(seed):

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import keras
+import numpy as np
 import pytest
 from helpers import one_line
 
@@ -50,6 +51,21 @@ def test_the_variants_with_a_critic_refuse_another_backend_in_one_line(variant, 
     assert (f"--variant {variant} needs Keras's TensorFlow backend, and Keras is on {BACKEND}"
             in one_line(run.stderr))
     assert not (tmp_path / "run").exists()
+
+
+def test_a_nan_loss_ends_the_run_as_training_diverged_with_exit_1(tmp_path, monkeypatch,
+                                                                  capsys):
+    # PyTorch's binary cross-entropy raises on NaN, where the others give a NaN loss.
+    train_gan = sine_gan.train_gan
+    monkeypatch.setattr(sine_gan, "train_gan", lambda g, d, gan, X, NOISE, *rest: train_gan(
+        g, d, gan, X, np.full_like(NOISE, np.nan), *rest))
+    code = sine_gan.main(["--epochs", "2", "--pretrain-epochs", "2",
+                          "--out", str(tmp_path / "run")])
+    assert code == 1
+    assert one_line(capsys.readouterr().err).startswith(
+        "error: training diverged at epoch 0, step 0: d_loss=nan")
+    written = {p.name for p in (tmp_path / "run").iterdir()}
+    assert "dataset.png" in written and "generator.keras" not in written
 
 
 def test_seeding_is_keras_own_and_op_determinism_only_on_tensorflow():
