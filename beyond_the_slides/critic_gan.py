@@ -7,8 +7,7 @@ variant is a recipe, a dict that names them and its counts:
 
 - `critic_steps`: critic updates per generator update; `rounds`: generator
   updates per compiled step; `updates_per_epoch`: generator updates an epoch;
-- `optimizers(updates)`: the critic's and the generator's, for a run of
-  `updates` generator updates;
+- `optimizers()`: the critic's and the generator's;
 - `critic_loss(gan, real, fake)`: the critic's loss and the score the table
   shows; `generator_loss(fake_score)`;
 - `labels`: the table's column, its key in the history, and the figures' titles.
@@ -36,9 +35,9 @@ def build_critic():
     return Sequential([Input(shape=(sine_gan.TRAIN_LEN,)), *layers], name="critic")
 
 
-def build_critic_gan(generator, critic, recipe, epochs, name):
+def build_critic_gan(generator, critic, recipe, name):
     """The model of `generator` and `critic`, compiled with the recipe's losses and
-    optimizers for a run of `epochs` epochs."""
+    optimizers."""
     import keras
     import tensorflow as tf
 
@@ -87,8 +86,7 @@ def build_critic_gan(generator, critic, recipe, epochs, name):
 
     gan = CriticGAN()
     gan.compile()
-    gan.critic_optimizer, gan.generator_optimizer = recipe["optimizers"](
-        epochs * recipe["updates_per_epoch"])
+    gan.critic_optimizer, gan.generator_optimizer = recipe["optimizers"]()
     # Built here: a compiled train step cannot create their variables.
     gan.critic_optimizer.build(critic.trainable_variables)
     gan.generator_optimizer.build(generator.trainable_variables)
@@ -166,7 +164,7 @@ def run_critic_gan(recipe, name, monitor, epochs, pretrain_epochs, build_critic,
     critic = build_critic()
     NOISE = sine_gan.make_noise()
     generator = build_generator()
-    gan = build_critic_gan(generator, critic, recipe, epochs, name)
+    gan = build_critic_gan(generator, critic, recipe, name)
     scores = pretrain_critic(gan, X_TRAIN, NOISE, pretrain_epochs)
     figures["pretraining.png"] = plot_critic_pretraining(scores, labels["pretraining"])
     train_critic_gan(gan, X_TRAIN, epochs, monitor)

@@ -77,8 +77,8 @@ def generator_loss(fake_score):
     return -tf.reduce_mean(fake_score)
 
 
-def optimizers(updates):
-    """Adam for both networks, at one rate for all the `updates`."""
+def optimizers():
+    """Adam for both networks, at one rate throughout."""
     import keras
 
     return (keras.optimizers.Adam(WGAN_LEARNING_RATE, *WGAN_BETAS),

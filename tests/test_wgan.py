@@ -65,7 +65,7 @@ def moved(before, model):
 
 def test_pretraining_moves_the_critic_only_and_a_step_moves_both(seeded):
     generator, critic = wgan.build_wgan_generator(), critic_gan.build_critic()
-    model = critic_gan.build_critic_gan(generator, critic, wgan.WGAN, 1, "wgan")
+    model = critic_gan.build_critic_gan(generator, critic, wgan.WGAN, "wgan")
     rng = np.random.default_rng(3)
     real = rng.uniform(-1, 1, (5 * 64, 64)).astype("float32")
     g0, c0 = weights_of(generator), weights_of(critic)
