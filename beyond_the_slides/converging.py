@@ -12,7 +12,7 @@ what the field found makes it converge:
 - a moving average of the generator's weights (Yazıcı et al., ICLR 2019),
   which is what is saved and scored: it averages away the last steps' jitter;
 - more updates than the slides' loop makes: 320 an epoch, each against
-  fresh generated curves, where the slides make 8 (the curves' amplitude is
+  fresh generated curves, where the slides make 64 (the curves' amplitude is
   the last thing to settle, see docs/variants.md);
 - an output that leaves the generator nothing to draw but a band-limited
   curve: a frozen projection onto the span of the sinusoids sin(b x + phi)

@@ -281,9 +281,9 @@ figures["coverage.png"] = plot_coverage(*fits)
 # its sigmoid, and they train with their own loop, not `train_gan()`.
 #
 # Over seeds 1 to 10, the converging variant's curves fit a sinusoid with
-# median R² 0.9993 to 0.9995, tremble no more than real ones (roughness 0.93
-# to 1.09), cover the family (W1 0.009 to 0.049), and a classifier tells them
-# from real ones only 51% to 57% of the time; but their amplitudes spread a
+# median R² 0.9995 to 0.9997, tremble no more than real ones (roughness 0.93
+# to 1.07), cover the family (W1 0.009 to 0.045), and a classifier tells them
+# from real ones only 51% to 55% of the time; but their amplitudes spread a
 # few percent around 1, which that classifier cannot see.
 #
 # The cell below trains one in memory (38 seconds for 64 epochs, measured;
