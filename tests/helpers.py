@@ -1,4 +1,5 @@
-"""What the tests check the same way: a folder's files, and an error told in one line."""
+"""What the tests check the same way: a folder's files, an error told in one line, and a signal
+at start-up."""
 
 import hashlib
 from pathlib import Path
@@ -14,6 +15,22 @@ def checksums(folder):
             for p in sorted(folder.rglob("*")) if p.is_file() and not any(
                 part in NOT_THE_PROJECTS or part.startswith(".venv")
                 for part in p.relative_to(folder).parts)}
+
+
+# Runs sine_gan.py as a script, and sends it a signal as it starts to import `module`.
+EARLY_SIGNAL = """
+import os, runpy, signal, sys
+module, signum, script, out = sys.argv[1:]
+class SignalOnImport:
+    def find_spec(self, name, path=None, target=None):
+        if name == module:
+            os.kill(os.getpid(), int(signum))
+        return None
+sys.modules.pop(module, None)
+sys.meta_path.insert(0, SignalOnImport())
+sys.argv = [script, "--epochs", "0", "--pretrain-epochs", "0", "--out", out]
+runpy.run_path(script, run_name="__main__")
+"""
 
 
 def one_line(stderr):

@@ -5,13 +5,14 @@ on TensorFlow and, in a venv without TensorFlow, on JAX (see the README)."""
 import importlib.util
 import json
 import os
+import signal
 import subprocess
 import sys
 
 import keras
 import numpy as np
 import pytest
-from helpers import one_line
+from helpers import EARLY_SIGNAL, one_line
 
 import sine_gan
 
@@ -66,6 +67,30 @@ def test_a_nan_loss_ends_the_run_as_training_diverged_with_exit_1(tmp_path, monk
         "error: training diverged at epoch 0, step 0: d_loss=nan")
     written = {p.name for p in (tmp_path / "run").iterdir()}
     assert "dataset.png" in written and "generator.keras" not in written
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_the_backend_loads_ends_in_one_line(signum, tmp_path):
+    out = tmp_path / "run"
+    done = subprocess.run([sys.executable, "-c", EARLY_SIGNAL, BACKEND, str(int(signum)),
+                           sine_gan.__file__, str(out)], capture_output=True, text=True,
+                          timeout=120, stdin=subprocess.DEVNULL,
+                          env=dict(os.environ, KERAS_BACKEND=BACKEND))
+    assert done.returncode == 128 + signum, done.stderr
+    word = {signal.SIGINT: "Interrupted", signal.SIGTERM: "Terminated"}[signum]
+    assert one_line(done.stderr) == (
+        f"{word}: stopped before the run could finish; nothing was written.")
+    assert not out.exists()
+
+
+def test_a_backend_that_cannot_load_is_named_in_one_line_with_exit_4(tmp_path, monkeypatch,
+                                                                     capsys):
+    monkeypatch.setitem(sys.modules, BACKEND, None)  # makes `import BACKEND` fail
+    out = tmp_path / "new" / "run"
+    assert sine_gan.main(["--epochs", "1", "--pretrain-epochs", "2", "--out", str(out)]) == 4
+    assert one_line(capsys.readouterr().err).startswith(
+        f"sine_gan.py: error: {NAMES[BACKEND]} could not be loaded")
+    assert not (tmp_path / "new").exists()
 
 
 def test_seeding_is_keras_own_and_op_determinism_only_on_tensorflow():

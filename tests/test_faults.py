@@ -16,7 +16,7 @@ import zipfile
 import matplotlib
 import matplotlib.pyplot as plt
 import pytest
-from helpers import one_line
+from helpers import EARLY_SIGNAL, one_line
 
 import sine_gan
 from beyond_the_slides import command_line, safe_files, saved_generator, signals
@@ -73,22 +73,6 @@ def test_the_signal_exception_escapes_except_exception_and_is_found_when_wrapped
         pass
     assert signals.signal_behind(ValueError("the chain is lost")) == signal.SIGHUP
     signals.RAISED.clear()
-
-
-# Runs sine_gan.py as a script, and sends it a signal as it starts to import `module`.
-EARLY_SIGNAL = """
-import os, runpy, signal, sys
-module, signum, script, out = sys.argv[1:]
-class SignalOnImport:
-    def find_spec(self, name, path=None, target=None):
-        if name == module:
-            os.kill(os.getpid(), int(signum))
-        return None
-sys.modules.pop(module, None)
-sys.meta_path.insert(0, SignalOnImport())
-sys.argv = [script, "--epochs", "0", "--pretrain-epochs", "0", "--out", out]
-runpy.run_path(script, run_name="__main__")
-"""
 
 
 # One case in the smoke test; the whole matrix, a start of Python each, with the slow tests.
