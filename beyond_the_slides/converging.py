@@ -40,8 +40,8 @@ R1_GAMMA = 1.0  # weight of the R1 penalty: gamma / 2 * E |grad D(real)|^2
 LEARNING_RATE, BETAS, EMA_MOMENTUM = 2e-4, (0.5, 0.99), 0.999
 UPDATES_PER_EPOCH, ROUNDS = 320, 4  # generator updates an epoch, and per compiled step
 # The recipe less one part: the projection replaced by the wgan variant's low-pass filter,
-# no R1, no averaged generator, or half the updates an epoch. (A learning rate decaying
-# over the last quarter of the updates was tried too, and earned nothing: docs/variants.md.)
+# no R1, no averaged generator, or half the updates an epoch. (A learning rate decaying over
+# the last quarter was tried too: it did what the average does, no more. docs/variants.md)
 ABLATIONS = ("lowpass", "no_r1", "no_ema", "half_updates")
 
 
