@@ -97,7 +97,7 @@ class TrainingMonitor:
 
 def seed_everything(seed):
     """Same seed, same run: Python, NumPy and Keras's backend; on TensorFlow, deterministic
-    ops too."""
+    ops too; on PyTorch, a NaN loss that the monitor can see (`nan_in_nan_out()`)."""
     import keras
 
     keras.utils.set_random_seed(seed)  # seeds random, numpy.random and the backend
