@@ -54,6 +54,7 @@ from beyond_the_slides.improved import (  # noqa: E402
 )
 from beyond_the_slides.safe_files import output_folder  # noqa: E402
 from beyond_the_slides.saved_run import TRAINING_FILES, train  # noqa: E402
+from beyond_the_slides.signals import STOP_SIGNALS, handling  # noqa: E402
 
 CONTROL = "real"  # the classifier test's control: no training, real against real
 
@@ -325,9 +326,8 @@ def run_main(main):
         stopped.append(signum)
         raise KeyboardInterrupt
 
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        if signal.getsignal(signum) is not signal.SIG_IGN:
-            signal.signal(signum, stop)
+    for signum in filter(handling, STOP_SIGNALS):
+        signal.signal(signum, stop)
     try:
         code = main()
     except KeyboardInterrupt:

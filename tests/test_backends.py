@@ -15,6 +15,7 @@ import pytest
 from helpers import EARLY_SIGNAL, one_line
 
 import sine_gan
+from beyond_the_slides import signals
 
 pytestmark = pytest.mark.backend_neutral
 BACKEND = keras.backend.backend()
@@ -77,9 +78,7 @@ def test_a_signal_while_the_backend_loads_ends_in_one_line(signum, tmp_path):
                           timeout=120, stdin=subprocess.DEVNULL,
                           env=dict(os.environ, KERAS_BACKEND=BACKEND))
     assert done.returncode == 128 + signum, done.stderr
-    word = {signal.SIGINT: "Interrupted", signal.SIGTERM: "Terminated"}[signum]
-    assert one_line(done.stderr) == (
-        f"{word}: stopped before the run could finish; nothing was written.")
+    assert one_line(done.stderr) == f"{signals.STOP_SIGNALS[signum]}: {signals.NOTHING_KEPT}"
     assert not out.exists()
 
 

@@ -15,7 +15,7 @@ from helpers import checksums, one_line
 
 import sine_gan
 from beyond_the_slides import command_line, experiment, safe_files, saved_run
-from beyond_the_slides.signals import NOTHING_KEPT
+from beyond_the_slides.signals import NOTHING_KEPT, STOP_SIGNALS
 
 QUICK = ["--epochs", "1", "--pretrain-epochs", "2"]
 # A run with no GAN epochs: it still scores, draws and saves both models, sooner.
@@ -173,8 +173,7 @@ def test_a_signal_outside_training_stops_at_once(moment, signum, earlier, monkey
     code = sine_gan.main([*args, "--seed", "4", "--out", str(out)])
     assert len(calls) == at[0]  # at once: no batch, score or figure after the signal
     assert code == 128 + signum
-    word = {signal.SIGINT: "Interrupted", signal.SIGTERM: "Terminated"}[signum]
-    assert one_line(capsys.readouterr().err) == f"{word}: {NOTHING_KEPT}"
+    assert one_line(capsys.readouterr().err) == f"{STOP_SIGNALS[signum]}: {NOTHING_KEPT}"
     assert checksums(out) == before
 
 
