@@ -14,6 +14,7 @@ Run: python benchmarks/backends.py tensorflow=.venv/bin/python jax=.venv-jax/bin
 import argparse
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -33,6 +34,13 @@ def children_cpu():
     return usage.ru_utime + usage.ru_stime
 
 
+def succeeded(done, backend):
+    """Stop the benchmark, in one line, if a backend's process failed."""
+    if done.returncode != 0:
+        raise SystemExit(f"backends.py: error: {backend}: exit {done.returncode}: "
+                         + (done.stderr.strip().splitlines() or ["no message"])[-1])
+
+
 def one_run(backend, python, epochs):
     """(CPU-seconds, wall seconds) of one whole run, start-up included."""
     with tempfile.TemporaryDirectory(prefix="sine-gan-backends-") as out:
@@ -40,9 +48,7 @@ def one_run(backend, python, epochs):
         done = subprocess.run([python, str(SCRIPT), "--epochs", str(epochs), "--out", out],
                               capture_output=True, text=True,
                               env=dict(os.environ, KERAS_BACKEND=backend))
-        if done.returncode != 0:
-            raise SystemExit(f"backends.py: error: {backend}: exit {done.returncode}: "
-                             + (done.stderr.strip().splitlines() or ["no message"])[-1])
+        succeeded(done, backend)
         return children_cpu() - cpu, time.perf_counter() - start
 
 
@@ -79,9 +85,7 @@ def step_ms(backend, python, blocks):
     """The median milliseconds of one slides' step, over `blocks` blocks of 64."""
     done = subprocess.run([python, "-c", STEP, str(blocks)], capture_output=True, text=True,
                           cwd=ROOT, env=dict(os.environ, KERAS_BACKEND=backend))
-    if done.returncode != 0:
-        raise SystemExit(f"backends.py: error: {backend}: exit {done.returncode}: "
-                         + (done.stderr.strip().splitlines() or ["no message"])[-1])
+    succeeded(done, backend)
     return float(done.stdout.split()[-1])
 
 
@@ -91,6 +95,9 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=64)
     args = parser.parse_args(argv)
+    for backend, python in args.backends:
+        if shutil.which(python) is None:
+            parser.error(f"{backend}={python}: no such Python")
     times = {backend: [] for backend, _ in args.backends}
     steps = {backend: [] for backend, _ in args.backends}
     for _ in range(args.rounds):
