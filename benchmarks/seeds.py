@@ -17,7 +17,8 @@ A configuration is `real`, a variant (`slides`, `improved`, `wgan`,
 `converging`), changes of the improved variant joined by '+', for example
 `conv_front+minibatch_std` (the changes are `improved.IMPROVEMENTS`), or the
 converging variant less one part, for example `converging-no_r1` (the parts
-are `converging.ABLATIONS`).
+are `converging.ABLATIONS`), or with one of the learned changes tried against
+its spread of amplitudes, for example `converging~critic_rate_x2` (`TRIES`).
 """
 
 import argparse
@@ -42,10 +43,14 @@ import sine_gan  # noqa: E402
 from beyond_the_slides import score  # noqa: E402
 from beyond_the_slides.converging import (  # noqa: E402
     ABLATIONS,
+    BETAS,
+    EMA_MOMENTUM,
+    LEARNING_RATE,
     build_converging_generator,
+    converging_recipe,
     run_converging,
 )
-from beyond_the_slides.critic_gan import build_critic  # noqa: E402
+from beyond_the_slides.critic_gan import build_critic, run_critic_gan  # noqa: E402
 from beyond_the_slides.experiment import VARIANTS, run_variant  # noqa: E402
 from beyond_the_slides.improved import (  # noqa: E402
     IMPROVEMENTS,
@@ -89,6 +94,26 @@ MEASURES = [
 ]
 
 
+# Learned changes tried on development seeds against the spread of the converging variant's
+# amplitudes, each in place of the recipe's optimizers (docs/variants.md, "Amplitude, as it
+# is"): a longer average of the generator's weights, or other learning rates.
+TRIES = {"average_0.9995": {"momentum": 0.9995}, "average_0.9998": {"momentum": 0.9998},
+         "generator_rate_x2": {"generator": 2}, "generator_rate_x0.5": {"generator": 0.5},
+         "both_rates_x0.5": {"critic": 0.5, "generator": 0.5}, "critic_rate_x2": {"critic": 2}}
+
+
+def tried_optimizers(critic=1, generator=1, momentum=EMA_MOMENTUM):
+    """The recipe's optimizers with its learning rates scaled, or another averaging momentum."""
+    def optimizers():
+        import keras
+
+        return (keras.optimizers.Adam(LEARNING_RATE * critic, *BETAS),
+                keras.optimizers.Adam(LEARNING_RATE * generator, *BETAS, use_ema=True,
+                                      ema_momentum=momentum))
+
+    return optimizers
+
+
 def meets(value, target):
     comparison, bound = target
     return value >= bound if comparison == ">=" else value <= bound
@@ -97,6 +122,13 @@ def meets(value, target):
 def steps_of(config):
     """The steps and the two builders of a configuration that is not a variant (ValueError
     if it is none)."""
+    if config.startswith("converging~"):
+        name = config.split("~", 1)[1]
+        if name not in TRIES:
+            raise ValueError(f"unknown try {name!r}; known: {', '.join(TRIES)}")
+        recipe = {**converging_recipe(), "optimizers": tried_optimizers(**TRIES[name])}
+        return (functools.partial(run_critic_gan, recipe, "converging"), build_critic,
+                build_converging_generator)
     if config.startswith("converging-"):
         part = config.split("-", 1)[1]
         if part not in ABLATIONS:

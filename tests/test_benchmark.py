@@ -35,7 +35,27 @@ def test_a_converging_part_leaves_out_that_part(seeds, seeded):
     assert "projection" in {layer.name for layer in build_g().layers}
 
 
-@pytest.mark.parametrize("config", ["conv_front+wings", "converging-no_wings"])
+def test_a_converging_try_changes_only_its_optimizers(seeds, seeded):
+    from beyond_the_slides import converging
+
+    def traits(optimizers):
+        return [(round(float(o.learning_rate), 8), o.use_ema, o.ema_momentum) for o in optimizers]
+
+    recipe = converging.converging_recipe()
+    assert traits(seeds.tried_optimizers()()) == traits(recipe["optimizers"]())
+    steps, build_d, build_g = seeds.steps_of("converging~critic_rate_x2")
+    tried = steps.args[0]
+    assert {k: v for k, v in tried.items() if not callable(v)} == {
+        k: v for k, v in recipe.items() if not callable(v)}
+    assert tried["generator_loss"] is recipe["generator_loss"]
+    (critic, generator), (base_critic, base_generator) = (
+        traits(tried["optimizers"]()), traits(recipe["optimizers"]()))
+    assert critic[0] == 2 * base_critic[0] and generator == base_generator
+    assert (build_d, build_g) == (seeds.build_critic, seeds.build_converging_generator)
+
+
+@pytest.mark.parametrize("config", ["conv_front+wings", "converging-no_wings",
+                                    "converging~wings"])
 def test_an_unknown_change_or_part_is_refused(seeds, config):
     with pytest.raises(ValueError, match="wings"):
         seeds.steps_of(config)
