@@ -13,7 +13,7 @@ direction ("higher": a - b > 0, "lower": a - b < 0), or for an equivalence
 smallest difference that matters, in the measure's units. `beyond` marks an
 effect that goes beyond the slide's words: it is reported, and does not decide
 the claim's verdict. `benchmarks/claims.py` runs the experiments and gives
-the verdicts. Run it to print the protocol's table: python benchmarks/deck_claims.py
+the verdicts; `python benchmarks/claims.py --protocol` prints the protocol's table.
 """
 
 import sys
@@ -221,12 +221,3 @@ TITLES = {
        for e in PRETRAIN_CHECKS},
 }
 
-
-if __name__ == "__main__":
-    import argparse
-
-    from benchmarks.claims_report import protocol_markdown
-
-    argparse.ArgumentParser(description="Print the claims' protocol, every effect as fixed "
-                            "before the confirmatory runs.").parse_args()
-    print(protocol_markdown())
