@@ -94,14 +94,6 @@ MEASURES = [
 ]
 
 
-# Learned changes tried on development seeds against the spread of the converging variant's
-# amplitudes, each in place of the recipe's optimizers (docs/variants.md, "Amplitude, as it
-# is"): a longer average of the generator's weights, or other learning rates.
-TRIES = {"average_0.9995": {"momentum": 0.9995}, "average_0.9998": {"momentum": 0.9998},
-         "generator_rate_x2": {"generator": 2}, "generator_rate_x0.5": {"generator": 0.5},
-         "both_rates_x0.5": {"critic": 0.5, "generator": 0.5}, "critic_rate_x2": {"critic": 2}}
-
-
 def tried_optimizers(critic=1, generator=1, momentum=EMA_MOMENTUM):
     """The recipe's optimizers with its learning rates scaled, or another averaging momentum."""
     def optimizers():
@@ -112,6 +104,18 @@ def tried_optimizers(critic=1, generator=1, momentum=EMA_MOMENTUM):
                                       ema_momentum=momentum))
 
     return optimizers
+
+
+# Learned changes tried against the spread of the converging variant's amplitudes, each
+# overriding one entry of its recipe (docs/variants.md, "Amplitude, as it is"): a longer
+# average of the generator's weights, other learning rates, or more updates an epoch.
+TRIES = {"average_0.9995": {"optimizers": tried_optimizers(momentum=0.9995)},
+         "average_0.9998": {"optimizers": tried_optimizers(momentum=0.9998)},
+         "generator_rate_x2": {"optimizers": tried_optimizers(generator=2)},
+         "generator_rate_x0.5": {"optimizers": tried_optimizers(generator=0.5)},
+         "both_rates_x0.5": {"optimizers": tried_optimizers(critic=0.5, generator=0.5)},
+         "critic_rate_x2": {"optimizers": tried_optimizers(critic=2)},
+         "updates_384": {"updates_per_epoch": 384}}
 
 
 def meets(value, target):
@@ -126,7 +130,7 @@ def steps_of(config):
         name = config.split("~", 1)[1]
         if name not in TRIES:
             raise ValueError(f"unknown try {name!r}; known: {', '.join(TRIES)}")
-        recipe = {**converging_recipe(), "optimizers": tried_optimizers(**TRIES[name])}
+        recipe = {**converging_recipe(), **TRIES[name]}
         return (functools.partial(run_critic_gan, recipe, "converging"), build_critic,
                 build_converging_generator)
     if config.startswith("converging-"):

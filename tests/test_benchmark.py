@@ -35,7 +35,7 @@ def test_a_converging_part_leaves_out_that_part(seeds, seeded):
     assert "projection" in {layer.name for layer in build_g().layers}
 
 
-def test_a_converging_try_changes_only_its_optimizers(seeds, seeded):
+def test_a_converging_try_changes_only_what_it_names(seeds, seeded):
     from beyond_the_slides import converging
 
     def traits(optimizers):
@@ -52,6 +52,8 @@ def test_a_converging_try_changes_only_its_optimizers(seeds, seeded):
         traits(tried["optimizers"]()), traits(recipe["optimizers"]()))
     assert critic[0] == 2 * base_critic[0] and generator == base_generator
     assert (build_d, build_g) == (seeds.build_critic, seeds.build_converging_generator)
+    more = seeds.steps_of("converging~updates_384")[0].args[0]
+    assert more["updates_per_epoch"] == 384 and more["updates_per_epoch"] % more["rounds"] == 0
 
 
 @pytest.mark.parametrize("config", ["conv_front+wings", "converging-no_wings",
