@@ -3,7 +3,8 @@
 saved generators; and whether the classifier test sees the scaled curves.
 
 Run: python benchmarks/amplitude.py --model slides=outputs/generator.keras [NAME=PATH ...]
-Prints one Markdown table; writes nothing. Seeded: the same table every run.
+Prints one Markdown table; writes nothing. Seeded: the same table every run, and each
+generator draws from the same noise, so that its row does not depend on the others listed.
 """
 
 import argparse
@@ -58,7 +59,8 @@ def main(argv=None):
         except UsageError as err:
             print(f"amplitude.py: error: {err}", file=sys.stderr)
             return 2
-        lines.append(row(name, sine_gan.generate(generator, COUNT, rng=rng), real))
+        noise = np.random.default_rng([args.seed, 6])
+        lines.append(row(name, sine_gan.generate(generator, COUNT, rng=noise), real))
     print("\n".join(lines))
     return 0
 

@@ -9,13 +9,33 @@ import sine_gan
 from beyond_the_slides import score
 
 
-@pytest.fixture(scope="module")
-def seeds():
-    path = Path(sine_gan.__file__).parent / "benchmarks" / "seeds.py"
-    spec = importlib.util.spec_from_file_location("seeds_benchmark", path)
+def benchmark(name):
+    path = Path(sine_gan.__file__).parent / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"{name}_benchmark", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def seeds():
+    return benchmark("seeds")
+
+
+def test_a_generators_amplitude_row_does_not_depend_on_the_others_listed(tmp_path, seeded,
+                                                                         monkeypatch, capsys):
+    amplitude = benchmark("amplitude")
+    monkeypatch.setattr(amplitude.classifier, "two_sample_accuracies",
+                        lambda *args: {"c2st_curves": 0.5})  # the control's classifier: slow
+    for name in ("a", "b"):
+        sine_gan.build_generator().save(tmp_path / f"{name}.keras")
+    rows = []
+    for models in (["a"], ["b", "a"]):
+        assert amplitude.main(["--model", *(f"{m}={tmp_path / m}.keras" for m in models)]) == 0
+        rows.append(capsys.readouterr().out.splitlines())
+    alone, after_b = rows
+    assert alone[-1].startswith("| a |") and alone[-1] == after_b[-1]
+    assert after_b[-2].startswith("| b |") and alone[:4] == after_b[:4]
 
 
 def test_a_single_change_builds_only_that_change(seeds, seeded):
