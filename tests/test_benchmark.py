@@ -1,4 +1,5 @@
-"""benchmarks/seeds.py: the tables it prints, on made-up results (no training)."""
+"""The benchmarks' own logic, without training: seeds.py's configurations and tables, and
+amplitude.py's rows."""
 
 import importlib.util
 from pathlib import Path
