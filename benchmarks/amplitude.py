@@ -3,6 +3,7 @@
 saved generators; and whether the classifier test sees the scaled curves.
 
 Run: python benchmarks/amplitude.py --model slides=outputs/generator.keras [NAME=PATH ...]
+        [--count 1000]
 Prints one Markdown table; writes nothing. Seeded: the same table every run, and each
 generator draws from the same noise, so that its row does not depend on the others listed.
 """
@@ -18,7 +19,7 @@ import numpy as np  # noqa: E402
 
 import sine_gan  # noqa: E402
 from benchmarks import classifier  # noqa: E402
-from benchmarks.seeds import named  # noqa: E402
+from benchmarks.seeds import named, positive  # noqa: E402
 from beyond_the_slides import score  # noqa: E402
 
 COUNT = 1000
@@ -41,15 +42,17 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--model", type=named, nargs="*", default=[], metavar="NAME=PATH")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--count", type=positive, default=COUNT,
+                        help=f"curves fitted a row (default {COUNT})")
     args = parser.parse_args(argv)
     rng = np.random.default_rng([args.seed, 5])
-    real = classifier.real_curves(COUNT, rng)
+    real = classifier.real_curves(args.count, rng)
     control = classifier.two_sample_accuracies(scaled, args.seed)["c2st_curves"]
     lines = ["| curves | amplitude within 5% of 1 | within 2% | peaking above "
              f"{score.PEAK_ABOVE} | classifier, on the curves |", "|---|---|---|---|---|",
-             row("real", classifier.real_curves(COUNT, rng), real),
+             row("real", classifier.real_curves(args.count, rng), real),
              row(f"real, scaled by a factor in [{1 - SCALE:g}, {1 + SCALE:g}]",
-                 scaled(COUNT, rng), real, control)]
+                 scaled(args.count, rng), real, control)]
     from beyond_the_slides.safe_files import UsageError
     from beyond_the_slides.saved_generator import load_generator
 
@@ -60,7 +63,7 @@ def main(argv=None):
             print(f"amplitude.py: error: {err}", file=sys.stderr)
             return 2
         noise = np.random.default_rng([args.seed, 6])
-        lines.append(row(name, sine_gan.generate(generator, COUNT, rng=noise), real))
+        lines.append(row(name, sine_gan.generate(generator, args.count, rng=noise), real))
     print("\n".join(lines))
     return 0
 
