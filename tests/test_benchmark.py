@@ -1,31 +1,15 @@
 """The benchmarks' own logic, without training: seeds.py's configurations and tables, and
 amplitude.py's rows."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
 import sine_gan
+from benchmarks import amplitude, seeds
 from beyond_the_slides import score
-
-
-def benchmark(name):
-    path = Path(sine_gan.__file__).parent / "benchmarks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"{name}_benchmark", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="module")
-def seeds():
-    return benchmark("seeds")
 
 
 def test_a_generators_amplitude_row_does_not_depend_on_the_others_listed(tmp_path, seeded,
                                                                          monkeypatch, capsys):
-    amplitude = benchmark("amplitude")
     monkeypatch.setattr(amplitude.classifier, "two_sample_accuracies",
                         lambda *args: {"c2st_curves": 0.5})  # the control's classifier: slow
     for name in ("a", "b"):
@@ -39,7 +23,7 @@ def test_a_generators_amplitude_row_does_not_depend_on_the_others_listed(tmp_pat
     assert after_b[-2].startswith("| b |") and alone[:4] == after_b[:4]
 
 
-def test_a_single_change_builds_only_that_change(seeds, seeded):
+def test_a_single_change_builds_only_that_change(seeded):
     steps, build_d, build_g = seeds.steps_of("conv_front")
     assert steps is sine_gan.run_slides
     names = {type(layer).__name__ for layer in build_d().layers}
@@ -47,7 +31,7 @@ def test_a_single_change_builds_only_that_change(seeds, seeded):
     assert [type(layer).__name__ for layer in build_g().layers] == ["Dense"] * 3  # no smoothing
 
 
-def test_a_converging_part_leaves_out_that_part(seeds, seeded):
+def test_a_converging_part_leaves_out_that_part(seeded):
     steps, _, build_g = seeds.steps_of("converging-lowpass")
     assert steps.keywords == {"without": ("lowpass",)}
     layers = {layer.name for layer in build_g().layers}
@@ -56,7 +40,7 @@ def test_a_converging_part_leaves_out_that_part(seeds, seeded):
     assert "projection" in {layer.name for layer in build_g().layers}
 
 
-def test_a_converging_try_changes_only_what_it_names(seeds, seeded):
+def test_a_converging_try_changes_only_what_it_names(seeded):
     from beyond_the_slides import converging
 
     def traits(optimizers):
@@ -79,7 +63,7 @@ def test_a_converging_try_changes_only_what_it_names(seeds, seeded):
 
 @pytest.mark.parametrize("config", ["conv_front+wings", "converging-no_wings",
                                     "converging~wings"])
-def test_an_unknown_change_or_part_is_refused(seeds, config):
+def test_an_unknown_change_or_part_is_refused(config):
     with pytest.raises(ValueError, match="wings"):
         seeds.steps_of(config)
 
@@ -90,7 +74,7 @@ def made_up(r2, w1, seconds):
             "c2st_curves": 0.97, "c2st_family": 0.55}
 
 
-def test_summary_gives_min_median_max_and_counts_the_seeds_that_meet_a_target(seeds):
+def test_summary_gives_min_median_max_and_counts_the_seeds_that_meet_a_target():
     results = {("slides", 1): made_up(0.98, 0.30, 20), ("slides", 2): made_up(0.97, 0.40, 22),
                ("slides", 3): made_up(0.99, 0.20, 21),
                ("improved", 1): made_up(0.995, 0.05, 30), ("improved", 2): made_up(0.999, 0.12, 44),
@@ -106,14 +90,14 @@ def test_summary_gives_min_median_max_and_counts_the_seeds_that_meet_a_target(se
     assert "<details>" in table
 
 
-def test_a_missing_run_shows_as_a_dash_and_is_not_counted(seeds):
+def test_a_missing_run_shows_as_a_dash_and_is_not_counted():
     results = {("improved", 1): made_up(0.995, 0.05, 30)}
     table = seeds.markdown(results, ["improved"], [1, 2])
     assert "| improved | 0.050 | 0.050 | 0.050 | 1 of 1 |" in table
     assert "| improved | 0.050 | – |" in table
 
 
-def test_the_control_has_only_the_classifier_columns(seeds):
+def test_the_control_has_only_the_classifier_columns():
     results = {("real", 1): {"c2st_curves": 0.51, "c2st_family": 0.49},
                ("slides", 1): made_up(0.98, 0.30, 20)}
     seeds.add_time_ratios(results)
